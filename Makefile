@@ -1,0 +1,90 @@
+# saas-fcgi: plain make, pkg-config, warnings as errors.
+#
+#   make             build the programs and the unit tests into build/
+#   make test        install what is missing, build, run the whole suite
+#   make run         install what is missing, build, start the local stack
+#   make bench       requests per second and latency through nginx (wrk)
+#   make SANITIZE=1  the same with AddressSanitizer and UBSan (into build-san/)
+#   make valgrind    the API suite with the workers under valgrind memcheck
+#   make install     programs into $(PREFIX)/bin, configuration examples into $(SHAREDIR)
+
+PREFIX   ?= /usr/local
+SHAREDIR ?= $(PREFIX)/share/saas-fcgi
+CC       ?= cc
+PKGS      = libpq jansson libjwt libargon2 libmemcached libxcrypt fcgi
+
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wwrite-strings -Werror
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+HARDEN    = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDHARDEN  = -fsanitize=address,undefined
+else
+BUILD    ?= build
+HARDEN    = -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+LDHARDEN  =
+endif
+
+CFLAGS   += -std=c11 -D_GNU_SOURCE -g -fPIE $(HARDEN) $(WARN) -MMD -MP \
+            -Ilib -Ihandlers -Ifcgi $(shell pkg-config --cflags $(PKGS))
+LDFLAGS  += -pie -Wl,-z,relro,-z,now $(LDHARDEN)
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lzxcvbn -lm
+
+LIB_SRC     = $(wildcard lib/*.c)
+HANDLER_SRC = $(wildcard handlers/*.c)
+FCGI_SRC    = $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
+UNIT_SRC    = $(wildcard test/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+CORE_OBJ = $(call obj,$(LIB_SRC) $(HANDLER_SRC) $(FCGI_SRC))
+PROGRAMS = $(BUILD)/saas-fcgi
+UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
+
+.PHONY: all deps test run bench valgrind install clean format
+all: $(PROGRAMS) $(UNITS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The OpenAPI document is assembled into the binary.
+$(BUILD)/handlers/openapi_blob.o: handlers/openapi.json
+
+$(BUILD)/saas-fcgi: $(CORE_OBJ) $(BUILD)/fcgi/main.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test/unit_%: $(BUILD)/test/unit/test_%.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+deps:
+	@scripts/install-deps
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) test/run
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/stack up && scripts/stack logs
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@test/bench
+
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) SAAS_FCGI_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes --log-file=$(CURDIR)/$(BUILD)/valgrind.%p.log" test/run
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR)
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	cp -R schema conf scripts $(DESTDIR)$(SHAREDIR)/
+
+format:
+	clang-format -i lib/*.[ch] fcgi/*.[ch] handlers/*.[ch] test/unit/*.[ch]
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

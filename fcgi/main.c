@@ -1,0 +1,153 @@
+/*
+ * saas-fcgi: the FastCGI responder pool.
+ *
+ *   saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT] [--workers N]
+ *
+ * Without --listen the socket is file descriptor 0, as spawn-fcgi passes it.
+ * A bad configuration stops the program with one line naming the key.
+ */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "log.h"
+#include "metrics.h"
+#include "pool.h"
+#include "validate.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT]"
+	    " [--workers N]\n");
+	exit(2);
+}
+
+/* Gives a unix socket its mode and group (SOCKET_MODE, SOCKET_GROUP). */
+static int
+socket_perms(const struct config *cfg, const char *path)
+{
+	struct group *gr;
+	char *end;
+	long mode = strtol(cfg->socket_mode, &end, 8);
+
+	if (*end != '\0' || mode <= 0 || mode > 0777) {
+		fprintf(stderr, "saas-fcgi: SOCKET_MODE: must be an octal mode such as 0660\n");
+		return -1;
+	}
+	if (cfg->socket_group[0] != '\0') {
+		if ((gr = getgrnam(cfg->socket_group)) == NULL) {
+			fprintf(stderr, "saas-fcgi: SOCKET_GROUP: no group %s\n", cfg->socket_group);
+			return -1;
+		}
+		if (chown(path, (uid_t)-1, gr->gr_gid) == -1) {
+			fprintf(stderr, "saas-fcgi: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (chmod(path, (mode_t)mode) == -1) {
+		fprintf(stderr, "saas-fcgi: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The listening socket: --listen, or the one spawn-fcgi left on fd 0. */
+static int
+open_listener(const struct config *cfg, const char *listen)
+{
+	struct stat st;
+	int fd;
+
+	if (listen == NULL) {
+		if (fstat(0, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "saas-fcgi: no --listen and standard input is not a socket\n");
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(listen, "unix:", 5) == 0) {
+		const char *path = listen + 5;
+
+		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(path);
+		if ((fd = FCGX_OpenSocket(path, 1024)) < 0 || socket_perms(cfg, path) == -1) {
+			fprintf(stderr, "saas-fcgi: cannot listen on %s\n", path);
+			return -1;
+		}
+		return fd;
+	}
+	if (strchr(listen, ':') == NULL || listen[0] == ':') {
+		fprintf(stderr, "saas-fcgi: --listen: give unix:PATH or HOST:PORT\n");
+		return -1;
+	}
+	if ((fd = FCGX_OpenSocket(listen, 1024)) < 0) {
+		fprintf(stderr, "saas-fcgi: cannot listen on %s\n", listen);
+		return -1;
+	}
+	return fd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct app app;
+	struct pool_opts opts = { NULL, 0, -1 };
+	const char *listen = NULL;
+	char err[256];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:l:w:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opts.config_path = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'w':
+			if (parse_long(optarg, 1, 256, &opts.workers) == -1) {
+				fprintf(stderr, "saas-fcgi: --workers: must be 1 to 256\n");
+				return 2;
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	memset(&app, 0, sizeof(app));
+	if (config_load(&app.cfg, opts.config_path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "saas-fcgi: %s\n", err);
+		return 1;
+	}
+	log_set_level(app.cfg.log_level);
+	if ((opts.listen_fd = open_listener(&app.cfg, listen)) < 0)
+		return 1;
+	if (FCGX_Init() != 0 || (app.metrics = metrics_new()) == NULL) {
+		fprintf(stderr, "saas-fcgi: cannot initialise\n");
+		return 1;
+	}
+	rc = pool_run(&app, &opts);
+	if (listen != NULL && strncmp(listen, "unix:", 5) == 0)
+		unlink(listen + 5);
+	metrics_free(app.metrics);
+	config_free(&app.cfg);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * The route table: one row per endpoint, {method, pattern, handler, needs}.
+ * Patterns are literal segments and {name} segments, written as in the
+ * OpenAPI document, which a test keeps in step with this table.
+ */
+#ifndef ROUTES_H
+#define ROUTES_H
+
+#include <stddef.h>
+
+#include "app.h"
+#include "http.h"
+
+/* What a route needs done before its handler runs. */
+enum need {
+	NEED_JSON = 1 << 0,		/* a JSON body, parsed into req->json */
+	NEED_FORM = 1 << 1,		/* a form-encoded body in req->body */
+	NEED_UNLIMITED = 1 << 2,	/* never rate limited (health, metrics) */
+};
+
+typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
+
+struct route {
+	const char *method;
+	const char *pattern;
+	handler_fn handler;
+	unsigned needs;
+};
+
+extern const struct route routes[];
+extern const size_t nroutes;
+
+/* Handlers, one file per area. */
+enum app_err ops_healthz(struct app *, struct request *, struct response *);
+enum app_err ops_readyz(struct app *, struct request *, struct response *);
+enum app_err ops_metrics(struct app *, struct request *, struct response *);
+enum app_err ops_openapi(struct app *, struct request *, struct response *);
+
+/* The embedded OpenAPI document (handlers/openapi.json) and its length. */
+extern const char openapi_json[];
+extern const size_t openapi_json_len;
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * memcached through libmemcached: one handle per process, binary protocol,
+ * short timeouts. The cache may speed things up or count (rate limits);
+ * it never decides who is authenticated.
+ */
+#ifndef CACHE_H
+#define CACHE_H
+
+struct cache;
+
+/* A handle for a server list "host:port[,host:port...]"; NULL on a bad list. */
+struct cache *cache_new(const char *servers);
+void cache_free(struct cache *);
+
+/* 0 when a server answers a round trip, -1 otherwise. */
+int cache_ping(struct cache *);
+
+#endif

@@ -1,0 +1,37 @@
+/* Small helpers for building a response (see http.h). */
+#include "http.h"
+
+#include "arena.h"
+
+static void
+json_release(void *p)
+{
+	json_decref(p);
+}
+
+json_t *
+req_json(struct request *req, json_t *j)
+{
+	return arena_defer(req->arena, json_release, j);
+}
+
+int
+response_header(struct response *resp, const char *name, const char *value)
+{
+	if (resp->nheaders >= HTTP_HEADERS_MAX)
+		return -1;
+	resp->headers[resp->nheaders].name = name;
+	resp->headers[resp->nheaders].value = value;
+	resp->nheaders++;
+	return 0;
+}
+
+enum app_err
+response_json(struct request *req, struct response *resp, int status, json_t *body)
+{
+	if (body == NULL)
+		return APP_ERR_INTERNAL;
+	resp->status = status;
+	resp->json = req_json(req, body);
+	return APP_OK;
+}
