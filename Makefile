@@ -11,7 +11,7 @@
 PREFIX   ?= /usr/local
 SHAREDIR ?= $(PREFIX)/share/saas-fcgi
 CC       ?= cc
-PKGS      = libpq jansson libjwt libargon2 libmemcached libxcrypt fcgi
+PKGS      = libpq jansson libjwt libargon2 libmemcached libxcrypt libcrypto fcgi
 
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wwrite-strings -Werror

@@ -35,6 +35,7 @@ enum app_err ops_healthz(struct app *, struct request *, struct response *);
 enum app_err ops_readyz(struct app *, struct request *, struct response *);
 enum app_err ops_metrics(struct app *, struct request *, struct response *);
 enum app_err ops_openapi(struct app *, struct request *, struct response *);
+enum app_err auth_forgot_password(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];
