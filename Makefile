@@ -40,6 +40,7 @@ CORE_OBJ = $(call obj,$(LIB_SRC) $(HANDLER_SRC) $(FCGI_SRC))
 PROGRAMS = $(BUILD)/saas-fcgi
 UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
 
+.SECONDARY:
 .PHONY: all deps test run bench valgrind install clean format
 all: $(PROGRAMS) $(UNITS)
 

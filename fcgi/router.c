@@ -43,7 +43,9 @@ router_find(struct arena *a, const char *method, const char *path,
 	for (i = 0; i < nroutes; i++) {
 		if (!match(routes[i].pattern, path, spans, &n))
 			continue;
-		if (strcmp(routes[i].method, method) == 0) {
+		/* HEAD is GET without the body (serve() leaves it out). */
+		if (strcmp(routes[i].method, method) == 0 || (strcmp(method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
 			for (j = 0; j < n; j++)
 				params[j] = arena_strndup(a, path + spans[j][0], spans[j][1]);
 			*nparams = n;

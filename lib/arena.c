@@ -26,6 +26,7 @@ struct cleanup {
 };
 
 struct arena {
+	struct block *first;		/* kept across resets */
 	struct block *head;
 	struct cleanup *cleanups;
 };
@@ -50,7 +51,7 @@ arena_new(void)
 
 	if (a == NULL)
 		abort();
-	a->head = block_new(ARENA_BLOCK);
+	a->first = a->head = block_new(ARENA_BLOCK);
 	return a;
 }
 
@@ -68,21 +69,21 @@ run_cleanups(struct arena *a)
 void
 arena_reset(struct arena *a)
 {
-	struct block *b, *keep;
+	struct block *b;
 
 	if (a == NULL)
 		return;
 	run_cleanups(a);
-	for (keep = a->head; keep->next != NULL; keep = keep->next)
-		;
-	for (b = a->head; b != keep; ) {
+	for (b = a->head; b != NULL; ) {
 		struct block *next = b->next;
 
-		free(b);
+		if (b != a->first)
+			free(b);
 		b = next;
 	}
-	keep->used = 0;
-	a->head = keep;
+	a->first->next = NULL;
+	a->first->used = 0;
+	a->head = a->first;
 }
 
 void

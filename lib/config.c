@@ -183,10 +183,11 @@ check(const struct config *cfg, char *err, size_t errlen)
 			continue;
 		v = *(char *const *)((const char *)cfg + keys[i].off);
 		if ((long)strlen(v) < keys[i].min) {
-			if (keys[i].min == 32)
-				snprintf(err, errlen, "%s: must be at least 32 bytes", keys[i].name);
-			else
+			if (keys[i].min == 1)
 				snprintf(err, errlen, "%s: must not be empty", keys[i].name);
+			else
+				snprintf(err, errlen, "%s: must be at least %ld bytes",
+				    keys[i].name, keys[i].min);
 			return -1;
 		}
 	}

@@ -5,6 +5,7 @@
  */
 #include "db.h"
 
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,23 @@ count_error(struct db *db)
 		__atomic_fetch_add(db->errors, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Whether an idle connection is still there. An idle connection has nothing
+ * to say; if its socket is readable, the server has sent a farewell (a
+ * restart, an administrator) or closed it, and reading that tells which.
+ * One poll(2) per transaction spares the first request after a database
+ * restart a 503.
+ */
+static int
+idle_alive(PGconn *conn)
+{
+	struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return 1;
+	return PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
+}
+
 enum app_err
 db_ensure(struct db *db)
 {
@@ -108,7 +126,7 @@ db_ensure(struct db *db)
 	    db->options, "3", NULL };
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE && idle_alive(db->conn))
 		return APP_OK;
 	db_disconnect(db);
 	db->conn = PQconnectdbParams(keys, vals, 1);
@@ -146,8 +164,12 @@ classify(struct db *db, const PGresult *res)
 	}
 	if (state != NULL && strcmp(state, SQLSTATE_FOREIGN_KEY) == 0)
 		return APP_ERR_CONFLICT;
-	log_msg(LOG_ERROR, NULL, "database error %s: %s", state ? state : "?",
-	    res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "no result");
+	if (state != NULL)
+		log_msg(LOG_ERROR, NULL, "database error %s: %s", state,
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	else
+		log_msg(LOG_ERROR, NULL, "database: unexpected result %s",
+		    res ? PQresStatus(PQresultStatus(res)) : "(none)");
 	/* 57014 statement timeout, 40001/40P01 serialization, 53xxx resources. */
 	if (state != NULL && (strcmp(state, "57014") == 0 ||
 	    strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
@@ -314,6 +336,11 @@ db_commit(struct db *db)
 	res = PQexec(db->conn, sql_commit);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		err = classify(db, res);
+	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		/* A transaction that had failed answers COMMIT with ROLLBACK. */
+		log_msg(LOG_ERROR, NULL, "database: commit of a failed transaction");
+		err = APP_ERR_INTERNAL;
+	}
 	PQclear(res);
 	if (err == APP_OK && db->recycle_due)
 		db_disconnect(db);

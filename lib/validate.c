@@ -80,7 +80,7 @@ slug_is_reserved(const char *s)
 	};
 	size_t i;
 
-	if (strncmp(s, "pg", 2) == 0)
+	if (s == NULL || strncmp(s, "pg", 2) == 0)
 		return 1;
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcmp(s, reserved[i]) == 0)
