@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "arena.h"
@@ -16,6 +15,7 @@
 #include "metrics.h"
 #include "respond.h"
 #include "router.h"
+#include "token.h"
 #include "validate.h"
 
 static const char *
@@ -26,26 +26,14 @@ param(FCGX_Request *fr, struct arena *a, const char *name)
 	return v == NULL || *v == '\0' ? NULL : arena_strdup(a, v);
 }
 
-/* Keeps a well-formed incoming id, or makes a random UUID (version 4). */
+/* Keeps a well-formed incoming id, or makes a random UUID. */
 static void
 request_id(struct request *req, const char *incoming)
 {
-	unsigned char r[16];
-	char hex[33];
-	size_t i;
-
-	if (request_id_is_valid(incoming)) {
+	if (request_id_is_valid(incoming))
 		strcpy(req->request_id, incoming);
-		return;
-	}
-	if (getrandom(r, sizeof(r), 0) != sizeof(r))
-		memset(r, 0, sizeof(r));
-	r[6] = (r[6] & 0x0f) | 0x40;
-	r[8] = (r[8] & 0x3f) | 0x80;
-	for (i = 0; i < sizeof(r); i++)
-		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	snprintf(req->request_id, sizeof(req->request_id), "%.8s-%.4s-%.4s-%.4s-%.12s",
-	    hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	else if (token_uuid(req->request_id) == -1)
+		strcpy(req->request_id, "00000000-0000-4000-8000-000000000000");
 }
 
 static void
