@@ -39,13 +39,13 @@ struct password_params password_params_from_config(const struct config *);
  * parameters are refused by libargon2, out is too small or there is no
  * entropy (out is then an empty string).
  */
-int password_hash(const struct password_params *, const char *password, size_t len, char *out,
-    size_t outlen);
+int password_hash(
+    const struct password_params *, const char *password, size_t len, char *out, size_t outlen);
 
 enum password_verdict {
-	PASSWORD_MISMATCH,	/* wrong password, or a stored hash we refuse */
+	PASSWORD_MISMATCH, /* wrong password, or a stored hash we refuse */
 	PASSWORD_OK,
-	PASSWORD_OK_REHASH,	/* right password: store password_hash() of it now */
+	PASSWORD_OK_REHASH, /* right password: store password_hash() of it now */
 };
 
 /*
@@ -55,7 +55,8 @@ enum password_verdict {
  * - "$argon2i$v=19$" (legacy): OK_REHASH. argon2d and version 0x10 are refused.
  * - crypt(3), through libxcrypt: bcrypt "$2b$" "$2a$" "$2y$" (cost 4..13),
  *   sha512crypt "$6$" (rounds at most 1,000,000), yescrypt "$y$" (at most
- *   256 MiB and 2^18 blocks): OK_REHASH. A password with a NUL byte, or of
+ *   2^18 blocks, 256 MiB, and 1 GiB times its p and t + 1; libxcrypt's costs
+ *   1..9): OK_REHASH. A password with a NUL byte, or of
  *   CRYPT_MAX_PASSPHRASE_SIZE (512) bytes or more, is refused for these; one
  *   over 72 bytes is refused against bcrypt, which would only compare the
  *   first 72.
@@ -68,8 +69,8 @@ enum password_verdict {
  * broken or missing hash takes as long as a wrong password. current must not
  * be NULL.
  */
-enum password_verdict password_verify(const struct password_params *current, const char *stored,
-    const char *password, size_t len);
+enum password_verdict password_verify(
+    const struct password_params *current, const char *stored, const char *password, size_t len);
 
 /*
  * Spends the work of one Argon2id verify at the given parameters against a
@@ -80,10 +81,10 @@ void password_dummy_verify(const struct password_params *, const char *password,
 
 enum password_weakness {
 	PASSWORD_STRONG = 0,
-	PASSWORD_TOO_SHORT,	/* under PASSWORD_MIN_LEN bytes */
-	PASSWORD_TOO_LONG,	/* over PASSWORD_MAX_LEN bytes */
-	PASSWORD_TOO_GUESSABLE,	/* zxcvbn: under about 10^8 guesses (score 3) */
-	PASSWORD_CONTAINS_EMAIL,	/* contains the email's local part */
+	PASSWORD_TOO_SHORT,      /* under PASSWORD_MIN_LEN bytes */
+	PASSWORD_TOO_LONG,       /* over PASSWORD_MAX_LEN bytes */
+	PASSWORD_TOO_GUESSABLE,  /* zxcvbn: under about 10^8 guesses (score 3) */
+	PASSWORD_CONTAINS_EMAIL, /* contains the email's local part */
 	PASSWORD_WEAKNESS__MAX
 };
 
@@ -96,8 +97,8 @@ enum password_weakness {
  * email may be NULL. zxcvbn reads the password up to its first NUL byte,
  * which can only make the estimate lower.
  */
-enum password_weakness password_strength(const char *password, size_t len, const char *email,
-    const char *const *user_words);
+enum password_weakness password_strength(
+    const char *password, size_t len, const char *email, const char *const *user_words);
 
 /* "too_short", "too_long", "too_guessable", "contains_email"; "ok" for STRONG. Never NULL. */
 const char *password_weakness_reason(enum password_weakness);
