@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "respond.h"
 #include "router.h"
+#include "session.h"
 #include "token.h"
 #include "validate.h"
 
@@ -158,6 +159,8 @@ dispatch(struct app *app, struct request *req, struct response *resp,
 		return APP_ERR_METHOD_NOT_ALLOWED;
 	}
 	req->route = &routes[*route];
+	if ((req->route->needs & NEED_AUTH) && (err = session_authenticate(app, req)) != APP_OK)
+		return err;
 	if ((req->route->needs & (NEED_JSON | NEED_FORM)) &&
 	    (err = read_body(app, req, fr)) != APP_OK)
 		return err;

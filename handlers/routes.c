@@ -6,7 +6,19 @@ const struct route routes[] = {
 	{ "GET", "/readyz", ops_readyz, NEED_UNLIMITED },
 	{ "GET", "/metrics", ops_metrics, NEED_UNLIMITED },
 	{ "GET", "/api/v1/openapi.json", ops_openapi, 0 },
+	{ "POST", "/api/v1/auth/register", auth_register, NEED_JSON },
+	{ "POST", "/api/v1/auth/login", auth_login, NEED_JSON },
+	{ "POST", "/api/v1/auth/token", auth_token, NEED_FORM },
+	{ "POST", "/api/v1/auth/refresh", auth_refresh, NEED_JSON },
+	{ "POST", "/api/v1/auth/logout", auth_logout, NEED_AUTH | NEED_JSON },
+	{ "POST", "/api/v1/auth/logout-all", auth_logout_all, NEED_AUTH },
+	{ "GET", "/api/v1/auth/me", auth_me, NEED_AUTH },
+	{ "POST", "/api/v1/auth/verify-email", auth_verify_email, NEED_JSON },
+	{ "POST", "/api/v1/auth/resend-verification", auth_resend_verification, NEED_AUTH },
 	{ "POST", "/api/v1/auth/forgot-password", auth_forgot_password, NEED_JSON },
+	{ "POST", "/api/v1/auth/reset-password", auth_reset_password, NEED_JSON },
+	{ "POST", "/api/v1/auth/change-password", auth_change_password, NEED_AUTH | NEED_JSON },
+	{ "POST", "/api/v1/auth/switch-tenant", auth_switch_tenant, NEED_AUTH | NEED_JSON },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -16,6 +16,7 @@ enum need {
 	NEED_JSON = 1 << 0,		/* a JSON body, parsed into req->json */
 	NEED_FORM = 1 << 1,		/* a form-encoded body in req->body */
 	NEED_UNLIMITED = 1 << 2,	/* never rate limited (health, metrics) */
+	NEED_AUTH = 1 << 3,		/* a valid bearer token: req->who */
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
@@ -35,7 +36,19 @@ enum app_err ops_healthz(struct app *, struct request *, struct response *);
 enum app_err ops_readyz(struct app *, struct request *, struct response *);
 enum app_err ops_metrics(struct app *, struct request *, struct response *);
 enum app_err ops_openapi(struct app *, struct request *, struct response *);
+enum app_err auth_register(struct app *, struct request *, struct response *);
+enum app_err auth_login(struct app *, struct request *, struct response *);
+enum app_err auth_token(struct app *, struct request *, struct response *);
+enum app_err auth_verify_email(struct app *, struct request *, struct response *);
+enum app_err auth_resend_verification(struct app *, struct request *, struct response *);
 enum app_err auth_forgot_password(struct app *, struct request *, struct response *);
+enum app_err auth_reset_password(struct app *, struct request *, struct response *);
+enum app_err auth_change_password(struct app *, struct request *, struct response *);
+enum app_err auth_refresh(struct app *, struct request *, struct response *);
+enum app_err auth_logout(struct app *, struct request *, struct response *);
+enum app_err auth_logout_all(struct app *, struct request *, struct response *);
+enum app_err auth_me(struct app *, struct request *, struct response *);
+enum app_err auth_switch_tenant(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

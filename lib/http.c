@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include "arena.h"
+#include "json.h"
 
 static void
 json_release(void *p)
@@ -34,4 +35,13 @@ response_json(struct request *req, struct response *resp, int status, json_t *bo
 	resp->status = status;
 	resp->json = req_json(req, body);
 	return APP_OK;
+}
+
+enum app_err
+request_fields(struct request *req, const struct field *fields, size_t n)
+{
+	enum app_err err = json_fields_check(req->json, fields, n, &req->err_details);
+
+	req_json(req, req->err_details);
+	return err;
 }

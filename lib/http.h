@@ -17,6 +17,16 @@ struct route;
 #define HTTP_PARAMS_MAX 4
 #define HTTP_HEADERS_MAX 16
 
+/* Who is calling, as the database confirmed it on this request. */
+struct principal {
+	const char *user_id, *session_id, *email, *full_name, *created_at;
+	int is_superuser, email_verified;
+	const char *impersonator_id;	/* the superuser behind an impersonation token */
+	/* For a tenant token; all NULL for a lobby token. */
+	const char *tenant_id, *tenant_slug, *tenant_name, *tenant_status, *schema;
+	const char *role;		/* from the membership row, never the token */
+};
+
 struct request {
 	struct arena *arena;
 	const char *method;		/* REQUEST_METHOD */
@@ -42,6 +52,8 @@ struct request {
 	const char *body;		/* NUL-terminated copy, or NULL */
 	size_t body_len;
 	json_t *json;			/* the parsed JSON body, owned by the arena */
+
+	struct principal *who;		/* set for routes that need a token */
 
 	json_t *err_details;		/* details for an error reply, or NULL */
 	const char *log_tenant;		/* for the request log line */
@@ -69,6 +81,14 @@ int response_header(struct response *, const char *name, const char *value);
 
 /* A JSON reply: status and body (stolen, then owned by the request's arena). */
 enum app_err response_json(struct request *, struct response *, int status, json_t *body);
+
+struct field;
+
+/*
+ * Checks the JSON body against the route's field table (json.h); on failure
+ * the details go into the error reply. APP_OK or APP_ERR_VALIDATION_FAILED.
+ */
+enum app_err request_fields(struct request *, const struct field *, size_t n);
 
 /* Hands j to the arena (json_decref at the end of the request); returns j. */
 json_t *req_json(struct request *, json_t *j);

@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS public.schema_migrations (
 	applied_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Times leave the database as RFC 3339 UTC text, as API.md writes them.
+CREATE FUNCTION public.rfc3339(timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN to_char($1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+
 CREATE TABLE public.tenants (
 	id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	slug             text NOT NULL,

@@ -1,0 +1,66 @@
+/*
+ * Sessions: who is calling, and how a session starts. One session is one
+ * refresh-token family; the access token carries its id (sid), and every
+ * request with a token checks in one lobby query that the session is alive,
+ * the user active, the membership and role, and tokens_valid_after. So
+ * logout, logout-all, password changes and removals take effect on the very
+ * next request, and nothing depends on a cache remembering a revocation.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include "app.h"
+#include "db.h"
+#include "http.h"
+
+/*
+ * Verifies the request's bearer token and loads req->who. 401
+ * UNAUTHENTICATED (no token), INVALID_TOKEN, TOKEN_EXPIRED; SERVICE_UNAVAILABLE.
+ */
+enum app_err session_authenticate(struct app *, struct request *);
+
+/*
+ * The tenant slug a request names: the web server's TENANT_SLUG first, then
+ * X-Tenant-Slug (both present and different: 400 TENANT_MISMATCH; malformed:
+ * 400 INVALID_TENANT). *slug is NULL when the request names none by slug;
+ * *host is then the Host without its port, for a custom domain.
+ */
+enum app_err session_requested_tenant(const struct request *, const char **slug,
+    const char **host);
+
+/* Whom a new session is for. tenant_* are NULL for a lobby session. */
+struct session_subject {
+	const char *user_id;
+	const char *tenant_id, *tenant_slug, *role;
+	const char *impersonator_id;
+};
+
+/* The pair a login returns. Strings live in the request's arena. */
+struct session_pair {
+	const char *access_token;
+	const char *refresh_token;
+	const char *session_id;
+	long expires_in;
+};
+
+/*
+ * Starts a session for s with its first refresh token and signs the access
+ * token, in one transaction together with the extra statements: the first
+ * nbefore of them run before the session is made (revoking others), the
+ * rest after (the audit entry of whatever started it).
+ */
+enum app_err session_start(struct app *, struct request *, const struct session_subject *s,
+    const struct db_stmt *extra, size_t nextra, size_t nbefore, struct session_pair *out);
+
+/* Signs an access token for an existing session. */
+enum app_err session_access_token(struct app *, struct request *,
+    const struct session_subject *s, const char *session_id, struct session_pair *out);
+
+/*
+ * The body of a token answer: {access_token, refresh_token, token_type,
+ * expires_in, tenant: {slug, role} | null}. Sets Cache-Control: no-store.
+ */
+enum app_err session_reply(struct request *, struct response *, int status,
+    const struct session_subject *s, const struct session_pair *p);
+
+#endif
