@@ -17,15 +17,6 @@ teardown() {
 master() { cat "$STACK_DIR/run/saas-fcgi.pid"; }
 workers() { pgrep -P "$(master)" | sort; }
 
-# Waits up to $1 seconds for the command that follows to succeed.
-eventually() {
-	local deadline=$((SECONDS + $1)); shift
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
-
 children_of_are() { [ "$(pgrep -P "$1" | wc -l)" -eq "$2" ]; }
 worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 
@@ -38,7 +29,7 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 		fcgi GET /healthz
 		assert_equal "$status_code" 200
 	done
-	eventually 5 worker_count_is "$n"
+	wait_for 5 worker_count_is "$n"
 	run grep -qx "$victim" <<<"$(workers)"
 	assert_failure
 	grep -q "worker $victim killed by signal 9" "$STACK_DIR/log/saas-fcgi.log"
@@ -68,12 +59,12 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 	# The file decides WORKERS here, not the suite's environment.
 	env -u WORKERS "$SAAS_FCGI" --listen "unix:$sock" --config "$conf" 2>"$BATS_TEST_TMPDIR/log" 3>&- &
 	pid=$!
-	eventually 5 test -S "$sock"
-	eventually 5 children_of_are "$pid" 2
+	wait_for 5 test -S "$sock"
+	wait_for 5 children_of_are "$pid" 2
 	before=$(pgrep -P "$pid" | sort)
 	echo 'WORKERS=many' > "$conf"
 	kill -HUP "$pid"
-	eventually 5 grep -q 'reload refused.*WORKERS' "$BATS_TEST_TMPDIR/log"
+	wait_for 5 grep -q 'reload refused.*WORKERS' "$BATS_TEST_TMPDIR/log"
 	FCGI_SOCKET=$sock fcgi GET /healthz
 	assert_equal "$status_code" 200
 	assert_equal "$(pgrep -P "$pid" | sort)" "$before"
@@ -85,7 +76,7 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 	sock="$BATS_TEST_TMPDIR/drain.sock"
 	"$SAAS_FCGI" --listen "unix:$sock" --workers 2 2>"$BATS_TEST_TMPDIR/log" 3>&- &
 	pid=$!
-	eventually 5 test -S "$sock"
+	wait_for 5 test -S "$sock"
 	email="nobody-$RANDOM@example.com"
 	body="{\"email\":\"$email\"}"
 	# The body arrives over two seconds, so the request is in a worker's hands
@@ -110,9 +101,9 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 	sock="$BATS_TEST_TMPDIR/idle.sock"
 	"$SAAS_FCGI" --listen "unix:$sock" --workers 3 2>/dev/null 3>&- &
 	pid=$!
-	eventually 5 test -S "$sock"
+	wait_for 5 test -S "$sock"
 	kill -TERM "$pid"
-	eventually 3 bash -c "! kill -0 $pid 2>/dev/null"
+	wait_for 3 bash -c "! kill -0 $pid 2>/dev/null"
 }
 
 @test "a bad configuration value stops the program with one line naming the key" {

@@ -1,0 +1,209 @@
+# Helpers for every bats file: `load ../lib/common` at the top of the file.
+#
+# The stack's environment ($STACK_DIR/env, written by scripts/stack up) must
+# be in the environment: test/run sources it. Run by hand against a running
+# stack, this file sources ${STACK_DIR:-var}/env itself.
+#
+# Requests. Each sets these globals (so call them directly, not with `run`,
+# which would lose them in its subshell):
+#   status_code   the HTTP status (fcgi: from "Status:", 200 when absent)
+#   headers       the response header lines, CRs stripped (http: the final
+#                 response's, with its status line first)
+#   body          the response body
+# and prints a short trace on stderr, which bats shows when a test fails.
+#
+#   fcgi METHOD PATH [BODY]   one request straight to $FCGI_SOCKET (cgi-fcgi)
+#   http METHOD PATH [curl args...]   one request through nginx ($BASE_URL)
+#   header NAME      prints that response header's value (case-insensitive);
+#                    fails when absent
+#   json EXPR [jq args...]    jq -r EXPR on $body
+#   psql_owner SQL [psql args...]   SQL as saas_owner on the stack's database;
+#                    bare rows, stops at the first error
+#   free_port        prints a free TCP port
+#   wait_for SECONDS COMMAND...   retries COMMAND every 0.1 s until it succeeds
+#   app_start [NAME=VALUE...]     a second saas-fcgi with the stack's settings
+#                    plus these, on its own socket; FCGI_SOCKET points at it
+#   app_stop         stops it (SIGTERM) and restores FCGI_SOCKET
+#   close_fds        closes the descriptors above 2 (for servers a test starts)
+#
+# cgi-fcgi, as checked here (libfcgi-bin 2.4.2): it sends its whole
+# environment as the FastCGI parameters (so fcgi runs it under env -i with
+# only the parameters it means), and sends standard input as the body only
+# when CONTENT_LENGTH is set and above 0. It streams standard input as it
+# arrives, read by read (a body written in two parts three seconds apart
+# reached the responder in two reads three seconds apart), so a slow writer
+# keeps a request in flight; it forwards everything up to end of input,
+# whatever CONTENT_LENGTH says, and ends the body early if input ends early.
+# It exits non-zero (2) when it cannot connect.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+_common_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+if [[ -z ${FCGI_SOCKET:-} && -r ${STACK_DIR:-$_common_repo/var}/env ]]; then
+	# shellcheck disable=SC1090,SC1091
+	source "${STACK_DIR:-$_common_repo/var}/env"
+fi
+: "${REPO:=$_common_repo}"
+
+# Parameters a caller may set in the environment of one fcgi call
+# (HTTP_X_REQUEST_ID=abc fcgi GET /healthz); they win over the defaults.
+_FCGI_PASS_RE='^(HTTP_[A-Z0-9_]+|TENANT_SLUG|CONTENT_TYPE|CONTENT_LENGTH|REMOTE_ADDR|REMOTE_PORT|SERVER_NAME|SERVER_PORT|SERVER_PROTOCOL|HTTPS|QUERY_STRING|DOCUMENT_URI|REQUEST_URI|SCRIPT_NAME)$'
+
+# A private scratch file for one request.
+_common_tmp() {
+	local d
+	for d in "${BATS_TEST_TMPDIR:-}" "${BATS_FILE_TMPDIR:-}" "${BATS_RUN_TMPDIR:-}" /tmp; do
+		[[ -n $d && -d $d ]] && break
+	done
+	mktemp "$d/req.XXXXXX"
+}
+
+_common_trace() {
+	printf '> %s %s\n< %s %s\n' "$1" "$2" "$status_code" "${body:0:500}" >&2
+}
+
+# fcgi METHOD PATH [BODY]: BODY is the text itself, or @FILE. With a BODY,
+# CONTENT_TYPE defaults to application/json and CONTENT_LENGTH is its size.
+fcgi() {
+	local method=$1 target=$2 doc=${2%%\?*} query='' in=/dev/null out err rc name
+	[[ $target == *\?* ]] && query=${target#*\?}
+	local params=(
+		GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$method" REQUEST_URI="$target"
+		DOCUMENT_URI="$doc" SCRIPT_NAME="$doc" QUERY_STRING="$query"
+		SERVER_PROTOCOL=HTTP/1.1 SERVER_NAME=localhost SERVER_PORT=80
+		REMOTE_ADDR=127.0.0.1 REMOTE_PORT=40000
+	)
+	if (($# >= 3)); then
+		if [[ $3 == @* ]]; then
+			in=${3#@}
+		else
+			in=$(_common_tmp)
+			printf '%s' "$3" >"$in"
+		fi
+		params+=(CONTENT_TYPE=application/json CONTENT_LENGTH="$(stat -c %s "$in")")
+	fi
+	while IFS= read -r name; do
+		[[ $name =~ $_FCGI_PASS_RE ]] && params+=("$name=${!name}")
+	done < <(compgen -e)
+
+	out=$(_common_tmp)
+	err=$(_common_tmp)
+	rc=0
+	env -i "${params[@]}" cgi-fcgi -bind -connect "${FCGI_SOCKET:?no FCGI_SOCKET: is the stack up?}" \
+		<"$in" >"$out" 2>"$err" || rc=$?
+	if ((rc != 0)); then
+		echo "fcgi: cgi-fcgi failed ($rc): $(cat "$err")" >&2
+		return 1
+	fi
+	# The header block ends at the first empty line (CRLF or LF).
+	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$out")
+	body=$(awk 'seen { print; next } { sub(/\r$/, "") } /^$/ { seen = 1 }' "$out")
+	status_code=$(sed -n 's/^[Ss][Tt][Aa][Tt][Uu][Ss]: *\([0-9][0-9][0-9]\).*/\1/p' <<<"$headers" | head -n 1)
+	status_code=${status_code:-200}
+	_common_trace "$method" "$target"
+}
+
+# http METHOD PATH [curl args...]: through nginx at $BASE_URL; PATH may also
+# be a whole URL (another server). Give the body with curl's own arguments:
+# http POST /api/v1/x -H 'Content-Type: application/json' --data-binary '{...}'
+http() {
+	local method=$1 target=$2 url hdr out
+	shift 2
+	url=$target
+	[[ $url == http://* || $url == https://* ]] || url=${BASE_URL:?no BASE_URL: is the stack up?}$target
+	hdr=$(_common_tmp)
+	out=$(_common_tmp)
+	local args=(-sS -D "$hdr" -o "$out" -w '%{http_code}' --max-time "${HTTP_TIMEOUT:-30}")
+	if [[ $method == HEAD ]]; then args+=(--head); else args+=(-X "$method"); fi
+	status_code=$(curl "${args[@]}" "$@" "$url") || {
+		echo "http: curl failed on $method $url" >&2
+		return 1
+	}
+	# -D writes every response (a "100 Continue" first): keep the last.
+	headers=$(awk '{ sub(/\r$/, "") } /^HTTP\// { n = 0 } $0 != "" { h[n++] = $0 }
+		END { for (i = 0; i < n; i++) print h[i] }' "$hdr")
+	body=$(cat "$out")
+	_common_trace "$method" "$url"
+}
+
+# header NAME: the value of that response header (each, if repeated).
+header() {
+	awk -v name="$1" '
+		BEGIN { name = tolower(name) }
+		{ i = index($0, ":") }
+		i && tolower(substr($0, 1, i - 1)) == name {
+			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; found = 1
+		}
+		END { exit !found }' <<<"$headers"
+}
+
+json() {
+	jq -r "$@" <<<"$body"
+}
+
+psql_owner() {
+	local sql=$1
+	shift
+	psql "${DATABASE_OWNER_URL:?no DATABASE_OWNER_URL: is the stack up?}" \
+		-XAtq -v ON_ERROR_STOP=1 -c "$sql" "$@"
+}
+
+free_port() {
+	"$REPO/scripts/stack" free-port
+}
+
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
+# close_fds: closes every descriptor above 2 of the current (sub)shell. A
+# server a test starts in the background must not hold bats' descriptors
+# (3 above all), or bats waits for it after the last test:
+#   ( close_fds; exec my-server >log 2>&1 ) &
+close_fds() {
+	local fd
+	for fd in "/proc/$BASHPID/fd"/*; do
+		fd=${fd##*/}
+		((fd > 2)) || continue
+		exec {fd}>&- || true
+	done
+}
+
+# app_start [NAME=VALUE...]: for a test that needs other settings (rate
+# limits, say) than the stack's. Call it in setup_file or setup, and
+# app_stop in the matching teardown. The log goes to $STACK_DIR/log/app-PID.log.
+app_start() {
+	local bin=${SAAS_FCGI_BIN:-$REPO/${BUILD:-build}/saas-fcgi}
+	export APP_SAVED_FCGI_SOCKET=${APP_SAVED_FCGI_SOCKET:-$FCGI_SOCKET}
+	export APP_SOCKET=$STACK_DIR/run/app-$$.sock
+	rm -f "$APP_SOCKET"
+	# Detached from bats' descriptors, or bats would wait for it to exit.
+	(
+		close_fds
+		exec env "$@" "$bin" --listen "unix:$APP_SOCKET" \
+			</dev/null >>"$STACK_DIR/log/app-$$.log" 2>&1
+	) &
+	export APP_PID=$!
+	wait_for 15 test -S "$APP_SOCKET" || {
+		echo "app_start: no socket; log:" >&2
+		tail -n 20 "$STACK_DIR/log/app-$$.log" >&2
+		return 1
+	}
+	export FCGI_SOCKET=$APP_SOCKET
+}
+
+app_stop() {
+	[[ -n ${APP_PID:-} ]] || return 0
+	kill -TERM "$APP_PID" 2>/dev/null || true
+	wait_for 15 bash -c "! kill -0 $APP_PID 2>/dev/null || [[ \$(ps -o stat= -p $APP_PID) == Z* ]]" ||
+		kill -KILL "$APP_PID" 2>/dev/null || true
+	rm -f "$APP_SOCKET"
+	export FCGI_SOCKET=$APP_SAVED_FCGI_SOCKET
+	unset APP_PID APP_SOCKET APP_SAVED_FCGI_SOCKET
+}
