@@ -44,19 +44,25 @@ UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
 .PHONY: all deps test run bench valgrind install clean format
 all: $(PROGRAMS) $(UNITS)
 
+# Quiet by default; make V=1 shows the commands.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # The OpenAPI document is assembled into the binary.
 $(BUILD)/handlers/openapi_blob.o: handlers/openapi.json
 
 $(BUILD)/saas-fcgi: $(CORE_OBJ) $(BUILD)/fcgi/main.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test/unit_%: $(BUILD)/test/unit/test_%.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 deps:
 	@scripts/install-deps
