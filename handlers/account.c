@@ -53,7 +53,7 @@ static const char sql_revoke_family[] =
     " WHERE session_id = $1 AND revoked_at IS NULL";
 
 static const struct field refresh_fields[] = {
-	{ "refresh_token", FIELD_STRING, 1, 1, 256, NULL },
+	{ "refresh_token", FIELD_STRING, 1, 1, 8192, NULL },
 };
 
 /* The token did not rotate: expired, unknown, or used before (a theft). */

@@ -345,7 +345,7 @@ auth_token(struct app *app, struct request *req, struct response *resp)
 /* ---- email verification --------------------------------------------- */
 
 static const struct field token_fields[] = {
-	{ "token", FIELD_STRING, 1, 1, 256, NULL },
+	{ "token", FIELD_STRING, 1, 1, 8192, NULL },
 };
 
 static const char sql_verify[] =
@@ -471,7 +471,7 @@ auth_forgot_password(struct app *app, struct request *req, struct response *resp
 }
 
 static const struct field reset_fields[] = {
-	{ "token", FIELD_STRING, 1, 1, 256, NULL },
+	{ "token", FIELD_STRING, 1, 1, 8192, NULL },
 	{ "new_password", FIELD_STRING, 1, 1, 4096, NULL },
 };
 
