@@ -26,4 +26,15 @@ json_t *mail_message(const struct config *, const char *to, const char *subject,
 char *mail_token_text(struct arena *, const struct config *, const char *intro,
     const char *path, const char *token, const char *valid_for);
 
+/*
+ * Delivers one message (a send_email payload) with the given Message-ID
+ * (the job runner derives it from the job and step, so a retry overwrites
+ * instead of sending twice into MAIL_DIR): into MAIL_DIR as
+ * <message_id>.eml, written whole and renamed into place, when MAIL_DIR is
+ * set; else to MAIL_COMMAND on standard input. A header value with a line
+ * break is refused (no header injection). 0, or -1 with the reason in err.
+ */
+int mail_deliver(const struct config *, json_t *payload, const char *message_id,
+    char *err, size_t errlen);
+
 #endif
