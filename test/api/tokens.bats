@@ -186,6 +186,28 @@ refresh_row() {
 	assert_equal "$status_code" 401
 }
 
+@test "a token issued before the user's tokens_valid_after answers 401" {
+	new_user
+	psql_owner "UPDATE public.users SET tokens_valid_after = now() + interval '5 seconds' WHERE id = '$USER_ID'"
+	me "$ACCESS"
+	assert_equal "$status_code" 401
+}
+
+@test "a tenant token of a member removed from the tenant is refused" {
+	register "$(new_email owner)"
+	tid=$TENANT_ID slug=$SLUG
+	new_user
+	psql_owner "INSERT INTO public.user_tenant_membership (tenant_id, user_id, role)
+	    VALUES ('$tid', '$USER_ID', 'member')"
+	login "$EMAIL" "$PASSWORD" "$slug"
+	assert_equal "$status_code" 200
+	me "$ACCESS"
+	assert_equal "$status_code" 200
+	psql_owner "DELETE FROM public.user_tenant_membership WHERE tenant_id = '$tid' AND user_id = '$USER_ID'"
+	me "$ACCESS"
+	assert_regex "$status_code" '^40[13]$'
+}
+
 # --- POST /auth/refresh ---------------------------------------------------------
 
 @test "refresh answers 200 with a new pair and no-store" {
@@ -193,7 +215,7 @@ refresh_row() {
 	old=$REFRESH
 	refresh "$old"
 	assert_equal "$status_code" 200
-	refute_equal "$REFRESH" "$old"
+	assert_not_equal "$REFRESH" "$old"
 	assert_regex "$REFRESH" '^[A-Za-z0-9_-]{43,}$'
 	assert_regex "$ACCESS" "$JWT_RE"
 	assert_equal "$(json .token_type)" bearer
@@ -235,6 +257,30 @@ refresh_row() {
 	assert_equal "$(jwt_payload "$ACCESS" | jq -r '.tid + " " + .ten')" "$TENANT_ID $SLUG"
 }
 
+@test "refresh of a tenant session after a role change carries the new role" {
+	new_user tenant
+	psql_owner "UPDATE public.user_tenant_membership SET role = 'member'
+	    WHERE user_id = '$USER_ID' AND tenant_id = '$TENANT_ID'"
+	refresh "$REFRESH"
+	assert_equal "$status_code" 200
+	assert_equal "$(json .tenant.role)" member
+	assert_equal "$(jwt_payload "$ACCESS" | jq -r .role)" member
+}
+
+@test "refresh of a tenant session after removal from the tenant is refused" {
+	register "$(new_email owner)"
+	tid=$TENANT_ID slug=$SLUG
+	new_user
+	psql_owner "INSERT INTO public.user_tenant_membership (tenant_id, user_id, role)
+	    VALUES ('$tid', '$USER_ID', 'member')"
+	login "$EMAIL" "$PASSWORD" "$slug"
+	assert_equal "$status_code" 200
+	psql_owner "DELETE FROM public.user_tenant_membership WHERE tenant_id = '$tid' AND user_id = '$USER_ID'"
+	refresh "$REFRESH"
+	assert_regex "$status_code" '^40[13]$'
+	assert_equal "$(json .access_token)" null
+}
+
 @test "refresh with a garbage or unknown token answers 401 INVALID_TOKEN" {
 	refresh garbage
 	assert_equal "$status_code" 401
@@ -264,6 +310,24 @@ refresh_row() {
 	refresh "$REFRESH"
 	assert_equal "$status_code" 401
 	assert_equal "$(json .error.code)" TOKEN_EXPIRED
+}
+
+@test "a refresh token past its session's maximum age is refused" {
+	new_user
+	sid=$(jwt_payload "$ACCESS" | jq -r .sid)
+	psql_owner "UPDATE public.sessions SET expires_at = now() - interval '1 minute' WHERE id = '$sid'"
+	refresh "$REFRESH"
+	assert_equal "$status_code" 401
+	assert_equal "$(json .access_token)" null
+}
+
+@test "a rotated refresh token never outlives its session" {
+	new_user
+	sid=$(jwt_payload "$ACCESS" | jq -r .sid)
+	psql_owner "UPDATE public.sessions SET expires_at = now() + interval '1 hour' WHERE id = '$sid'"
+	refresh "$REFRESH"
+	assert_equal "$status_code" 200
+	assert_equal "$(refresh_row "$REFRESH" "expires_at <= (SELECT expires_at FROM public.sessions WHERE id = '$sid')")" t
 }
 
 @test "a refresh token of a disabled account is refused" {

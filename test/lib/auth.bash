@@ -1,7 +1,7 @@
 # Helpers for the Auth suites (test/api/{auth,tokens,sessions,zz_logs}.bats,
 # test/e2e/auth_flow.bats): `load ../lib/common` then `load ../lib/auth`.
 #
-#   uniq                      a fresh number for emails, slugs and passwords
+#   fresh_id                  a fresh number for emails, slugs and passwords
 #   new_email [PREFIX]        a fresh address at example.com
 #   new_slug [PREFIX]         a fresh well-formed tenant slug (with a "-")
 #   new_password              a fresh strong password (remembered)
@@ -41,21 +41,21 @@ UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 RFC3339_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 JWT_RE='^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
 
-uniq() {
+fresh_id() {
 	printf '%s%04d%05d' "$(date +%s%N | tail -c 7)" $((RANDOM % 10000)) "$RANDOM"
 }
 
 new_email() {
-	printf '%s-%s@example.com' "${1:-user}" "$(uniq)"
+	printf '%s-%s@example.com' "${1:-user}" "$(fresh_id)"
 }
 
 new_slug() {
-	printf '%s-%s' "${1:-t}" "$(uniq)"
+	printf '%s-%s' "${1:-t}" "$(fresh_id)"
 }
 
 new_password() {
 	local pw
-	pw="correct horse battery staple $(uniq)"
+	pw="correct horse battery staple $(fresh_id)"
 	remember_secret "$pw"
 	printf '%s' "$pw"
 }
@@ -90,6 +90,8 @@ register() {
 
 login() {
 	local payload
+	# Wrong passwords too: a log of failed logins must not hold them either.
+	remember_secret "$2"
 	payload=$(jq -nc --arg e "$1" --arg p "$2" '{email: $e, password: $p}')
 	ACCESS= REFRESH=
 	if [[ -n ${3:-} ]]; then
