@@ -127,6 +127,9 @@ session_authenticate(struct app *app, struct request *req)
 	who->tenant_status = db_value(res, 0, 8);
 	who->schema = db_value(res, 0, 9);
 	who->role = db_value(res, 0, 10);
+	/* A tenant token outlives nothing: removed from the tenant, refused. */
+	if (who->tenant_id != NULL && who->role == NULL)
+		return APP_ERR_NOT_A_MEMBER;
 	req->who = who;
 	req->log_user = who->user_id;
 	req->log_tenant = who->tenant_slug;
