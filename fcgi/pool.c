@@ -218,7 +218,7 @@ kill_all(struct pool *p)
 int
 pool_run(struct app *app, const struct pool_opts *opts)
 {
-	static struct pool p;
+	struct pool p;
 	sigset_t set;
 
 	memset(&p, 0, sizeof(p));
