@@ -34,7 +34,9 @@
 #   median FILE               median of the numbers in FILE, one a line
 #
 # The request helpers set the globals of fcgi (status_code, headers, body):
-# call them directly, not under `run`.
+# call them directly, not under `run`. They all go through fcgi, so with
+# SAAS_TRANSPORT=nginx (test/run's second pass over auth, tokens and
+# sessions) they go through nginx.
 
 B64URL_RE='^[A-Za-z0-9_-]+$'
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'

@@ -12,7 +12,9 @@
 #   body          the response body
 # and prints a short trace on stderr, which bats shows when a test fails.
 #
-#   fcgi METHOD PATH [BODY]   one request straight to $FCGI_SOCKET (cgi-fcgi)
+#   fcgi METHOD PATH [BODY]   one request straight to $FCGI_SOCKET (cgi-fcgi);
+#                    with SAAS_TRANSPORT=nginx, the same request through
+#                    nginx at $BASE_URL instead (curl; see _fcgi_nginx)
 #   http METHOD PATH [curl args...]   one request through nginx ($BASE_URL)
 #   header NAME      prints that response header's value (case-insensitive);
 #                    fails when absent
@@ -66,6 +68,17 @@ _common_trace() {
 # fcgi METHOD PATH [BODY]: BODY is the text itself, or @FILE. With a BODY,
 # CONTENT_TYPE defaults to application/json and CONTENT_LENGTH is its size.
 fcgi() {
+	case ${SAAS_TRANSPORT:-} in
+	'' | fcgi) ;;
+	nginx)
+		_fcgi_nginx "$@"
+		return
+		;;
+	*)
+		echo "fcgi: SAAS_TRANSPORT=$SAAS_TRANSPORT: not fcgi or nginx" >&2
+		return 1
+		;;
+	esac
 	local method=$1 target=$2 doc=${2%%\?*} query='' in=/dev/null out err rc name
 	[[ $target == *\?* ]] && query=${target#*\?}
 	local params=(
@@ -102,6 +115,139 @@ fcgi() {
 	status_code=$(sed -n 's/^[Ss][Tt][Aa][Tt][Uu][Ss]: *\([0-9][0-9][0-9]\).*/\1/p' <<<"$headers" | head -n 1)
 	status_code=${status_code:-200}
 	_common_trace "$method" "$target"
+}
+
+# fcgi under SAAS_TRANSPORT=nginx: the same request through the stack's nginx
+# (conf/saas-server.nginx and conf/fastcgi_params.saas make the parameters),
+# with the same globals and trace. The caller's parameters become what nginx
+# turns back into them: HTTP_FOO_BAR the header Foo-Bar, CONTENT_TYPE the
+# Content-Type, TENANT_SLUG=x the host x.localhost (the stack's "map $host
+# $tenant_slug"); REMOTE_ADDR is curl's, 127.0.0.1, as fcgi's default. curl's
+# own User-Agent, Accept and Expect are left out, as cgi-fcgi sends none.
+# What cannot reach the app that way fails the call: a CONTENT_LENGTH not the
+# body's, another REMOTE_ADDR, a QUERY_STRING not the PATH's, the other
+# connection parameters (SERVER_*, REMOTE_PORT, HTTPS, ...), a TENANT_SLUG the
+# map does not take, a header value with a line break, and FCGI_SOCKET moved
+# by app_start (nginx passes to the stack's saas-fcgi only). headers holds
+# nginx's response header lines, without the status line.
+_fcgi_nginx() {
+	local method=$1 target=$2 doc=${2%%\?*} query='' in='' out hdr name value hname word
+	local ctype='' send_ctype=0 host='' slug=''
+	local -a parts
+	local -A sent=()
+	[[ $target == *\?* ]] && query=${target#*\?}
+	local args=(-sS --noproxy '*' --globoff --path-as-is --max-time "${HTTP_TIMEOUT:-30}")
+	if [[ -n ${APP_SAVED_FCGI_SOCKET:-} && ${FCGI_SOCKET:-} != "$APP_SAVED_FCGI_SOCKET" ]]; then
+		_fcgi_refuse "FCGI_SOCKET=$FCGI_SOCKET (app_start's saas-fcgi): nginx passes to the stack's"
+		return 1
+	fi
+	if (($# >= 3)); then
+		if [[ $3 == @* ]]; then
+			in=${3#@}
+		else
+			in=$(_common_tmp)
+			printf '%s' "$3" >"$in"
+		fi
+		ctype=application/json send_ctype=1
+	fi
+	while IFS= read -r name; do
+		[[ $name =~ $_FCGI_PASS_RE ]] || continue
+		value=${!name}
+		case $name in
+		HTTP_PROXY | HTTP_CONTENT_TYPE | HTTP_CONTENT_LENGTH | HTTP_TRANSFER_ENCODING | HTTP_CONNECTION)
+			_fcgi_refuse "$name: nginx sets or clears that parameter itself"
+			return 1
+			;;
+		HTTP_*)
+			if [[ $value == *[$'\r\n']* ]]; then
+				_fcgi_refuse "$name holds a line break"
+				return 1
+			fi
+			# HTTP_X_TENANT_SLUG -> X-Tenant-Slug
+			IFS=_ read -ra parts <<<"${name#HTTP_}"
+			hname=
+			for word in "${parts[@]}"; do
+				word=${word,,}
+				hname+=${hname:+-}${word^}
+			done
+			sent[${hname,,}]=1
+			if [[ $name == HTTP_HOST ]]; then
+				host=$value
+			elif [[ -z $value ]]; then
+				args+=(-H "$hname;")	# curl's way to send an empty header
+			else
+				args+=(-H "$hname: $value")
+			fi
+			;;
+		TENANT_SLUG)
+			if ! [[ $value =~ ^[a-z][a-z0-9-]{1,54}[a-z0-9]$ ]]; then
+				_fcgi_refuse "TENANT_SLUG='$value': the stack's nginx maps only a well-formed <slug>.localhost"
+				return 1
+			fi
+			slug=$value
+			;;
+		CONTENT_TYPE) ctype=$value send_ctype=1 ;;
+		CONTENT_LENGTH)
+			if [[ -z $in || $value != "$(stat -c %s "$in")" ]]; then
+				_fcgi_refuse "CONTENT_LENGTH=$value: nginx sends the length of the body"
+				return 1
+			fi
+			;;
+		REMOTE_ADDR)
+			if [[ $value != 127.0.0.1 ]]; then
+				_fcgi_refuse "REMOTE_ADDR=$value: through nginx it is curl's, 127.0.0.1"
+				return 1
+			fi
+			;;
+		QUERY_STRING | REQUEST_URI | DOCUMENT_URI | SCRIPT_NAME)
+			case $name in
+			QUERY_STRING) word=$query ;;
+			REQUEST_URI) word=$target ;;
+			*) word=$doc ;;
+			esac
+			if [[ $value != "$word" ]]; then
+				_fcgi_refuse "$name='$value': nginx takes it from the request line ($target)"
+				return 1
+			fi
+			;;
+		*)
+			_fcgi_refuse "$name=$value: nginx sets it from the connection"
+			return 1
+			;;
+		esac
+	done < <(compgen -e)
+	if [[ -n $slug ]]; then
+		if [[ -n $host ]]; then
+			_fcgi_refuse "both TENANT_SLUG and HTTP_HOST: the slug travels as the host"
+			return 1
+		fi
+		host=$slug.localhost
+	fi
+	[[ -z $host ]] || args+=(-H "Host: $host")
+	if ((send_ctype)); then
+		if [[ -z $ctype ]]; then args+=(-H 'Content-Type;'); else args+=(-H "Content-Type: $ctype"); fi
+	fi
+	for word in User-Agent Accept Expect; do
+		[[ -n ${sent[${word,,}]:-} ]] || args+=(-H "$word:")
+	done
+	[[ -z $in ]] || args+=(--data-binary "@$in")
+	if [[ $method == HEAD ]]; then args+=(--head); else args+=(-X "$method"); fi
+
+	hdr=$(_common_tmp)
+	out=$(_common_tmp)
+	status_code=$(curl "${args[@]}" -D "$hdr" -o "$out" -w '%{http_code}' \
+		"${BASE_URL:?no BASE_URL: is the stack up?}$target") || {
+		echo "fcgi: curl failed on $method $BASE_URL$target" >&2
+		return 1
+	}
+	headers=$(awk '{ sub(/\r$/, "") } /^HTTP\// { n = 0; next } $0 != "" { h[n++] = $0 }
+		END { for (i = 0; i < n; i++) print h[i] }' "$hdr")
+	body=$(cat "$out")
+	_common_trace "$method" "$target"
+}
+
+_fcgi_refuse() {
+	echo "fcgi: cannot go through nginx (SAAS_TRANSPORT=nginx): $*" >&2
 }
 
 # http METHOD PATH [curl args...]: through nginx at $BASE_URL; PATH may also
