@@ -19,6 +19,11 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/auth/reset-password", auth_reset_password, NEED_JSON },
 	{ "POST", "/api/v1/auth/change-password", auth_change_password, NEED_AUTH | NEED_JSON },
 	{ "POST", "/api/v1/auth/switch-tenant", auth_switch_tenant, NEED_AUTH | NEED_JSON },
+	{ "GET", "/api/v1/tenants", tenants_list, NEED_AUTH },
+	{ "POST", "/api/v1/tenants", tenants_create, NEED_AUTH | NEED_JSON },
+	{ "GET", "/api/v1/tenants/current", tenants_current, NEED_TENANT },
+	{ "PATCH", "/api/v1/tenants/current", tenants_update, NEED_ADMIN | NEED_JSON },
+	{ "DELETE", "/api/v1/tenants/current", tenants_delete, NEED_OWNER },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -17,6 +17,13 @@ enum need {
 	NEED_FORM = 1 << 1,		/* a form-encoded body in req->body */
 	NEED_UNLIMITED = 1 << 2,	/* never rate limited (health, metrics) */
 	NEED_AUTH = 1 << 3,		/* a valid bearer token: req->who */
+	/*
+	 * Tenant-scoped (API.md's T): a token for the tenant the request
+	 * names, in a state that serves; and the least role it takes.
+	 */
+	NEED_TENANT = 1 << 4 | NEED_AUTH,
+	NEED_ADMIN = 1 << 5 | NEED_TENANT,
+	NEED_OWNER = 1 << 6 | NEED_TENANT,
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
@@ -49,6 +56,11 @@ enum app_err auth_logout(struct app *, struct request *, struct response *);
 enum app_err auth_logout_all(struct app *, struct request *, struct response *);
 enum app_err auth_me(struct app *, struct request *, struct response *);
 enum app_err auth_switch_tenant(struct app *, struct request *, struct response *);
+enum app_err tenants_list(struct app *, struct request *, struct response *);
+enum app_err tenants_create(struct app *, struct request *, struct response *);
+enum app_err tenants_current(struct app *, struct request *, struct response *);
+enum app_err tenants_update(struct app *, struct request *, struct response *);
+enum app_err tenants_delete(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "routes.h"
 #include "token.h"
 #include "validate.h"
 
@@ -17,7 +18,9 @@
 
 static const char sql_who[] =
     "SELECT u.email, u.full_name, u.is_superuser, u.email_verified_at IS NOT NULL,"
-    " public.rfc3339(u.created_at), t.id, t.slug, t.name, t.status, t.schema_name, m.role"
+    " public.rfc3339(u.created_at), t.id, t.slug, t.name, t.status, t.schema_name, m.role,"
+    " t.plan, public.rfc3339(t.created_at),"
+    " (SELECT d.slug FROM public.tenants d WHERE lower(d.custom_domain) = lower($6))"
     " FROM public.sessions s"
     " JOIN public.users u ON u.id = s.user_id"
     " LEFT JOIN public.tenants t ON t.id = s.tenant_id"
@@ -91,7 +94,7 @@ session_authenticate(struct app *app, struct request *req)
 	struct token_keys k = keys(app);
 	struct token_claims c;
 	struct principal *who;
-	const char *token = bearer(req), *params[5];
+	const char *token = bearer(req), *params[6], *slug, *host;
 	PGresult *res;
 	enum app_err err;
 
@@ -107,7 +110,9 @@ session_authenticate(struct app *app, struct request *req)
 	params[2] = arena_printf(req->arena, "%lld", c.iat);
 	params[3] = opt(c.tid);
 	params[4] = opt(c.act_sub);
-	err = db_query(app->db, req->arena, &(struct db_stmt){ sql_who, 5, params }, &res);
+	/* A bad slug is the tenant check's answer; here only the host matters. */
+	params[5] = session_requested_tenant(req, &slug, &host) == APP_OK ? host : NULL;
+	err = db_query(app->db, req->arena, &(struct db_stmt){ sql_who, 6, params }, &res);
 	if (err != APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
@@ -127,6 +132,9 @@ session_authenticate(struct app *app, struct request *req)
 	who->tenant_status = db_value(res, 0, 8);
 	who->schema = db_value(res, 0, 9);
 	who->role = db_value(res, 0, 10);
+	who->tenant_plan = db_value(res, 0, 11);
+	who->tenant_created_at = db_value(res, 0, 12);
+	who->domain_slug = db_value(res, 0, 13);
 	/* A tenant token outlives nothing: removed from the tenant, refused. */
 	if (who->tenant_id != NULL && who->role == NULL)
 		return APP_ERR_NOT_A_MEMBER;
@@ -134,6 +142,39 @@ session_authenticate(struct app *app, struct request *req)
 	req->log_user = who->user_id;
 	req->log_tenant = who->tenant_slug;
 	return APP_OK;
+}
+
+/* The least role a route takes, from its needs. */
+static int
+role_enough(const char *role, unsigned needs)
+{
+	if ((needs & NEED_OWNER) == NEED_OWNER)
+		return strcmp(role, "owner") == 0;
+	if ((needs & NEED_ADMIN) == NEED_ADMIN)
+		return strcmp(role, "owner") == 0 || strcmp(role, "admin") == 0;
+	return 1;
+}
+
+enum app_err
+session_require_tenant(struct request *req, unsigned needs)
+{
+	const struct principal *who = req->who;
+	const char *slug, *host, *named, *status;
+	enum app_err err;
+
+	if ((err = session_requested_tenant(req, &slug, &host)) != APP_OK)
+		return err;
+	named = slug != NULL ? slug : who->domain_slug;
+	if (who->tenant_id == NULL || (named != NULL && strcmp(named, who->tenant_slug) != 0))
+		return APP_ERR_TENANT_TOKEN_MISMATCH;
+	status = who->tenant_status;
+	if (strcmp(status, "provisioning") == 0 || strcmp(status, "failed") == 0)
+		return APP_ERR_TENANT_NOT_READY;
+	if (strcmp(status, "suspended") == 0)
+		return APP_ERR_TENANT_SUSPENDED;
+	if (strcmp(status, "deleting") == 0 || strcmp(status, "deleted") == 0)
+		return APP_ERR_TENANT_DELETED;
+	return role_enough(who->role, needs) ? APP_OK : APP_ERR_FORBIDDEN;
 }
 
 enum app_err

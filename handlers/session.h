@@ -28,6 +28,15 @@ enum app_err session_authenticate(struct app *, struct request *);
 enum app_err session_requested_tenant(const struct request *, const char **slug,
     const char **host);
 
+/*
+ * For a tenant-scoped route (NEED_TENANT, NEED_ADMIN, NEED_OWNER), after
+ * session_authenticate(): the token must be for the tenant the request
+ * names (403 TENANT_MISMATCH; a lobby token too), the tenant must serve
+ * (503 TENANT_NOT_READY, 403 TENANT_SUSPENDED, 410 TENANT_DELETED), and the
+ * membership's role must be enough (403 FORBIDDEN). 400 for a bad slug.
+ */
+enum app_err session_require_tenant(struct request *, unsigned needs);
+
 /* Whom a new session is for. tenant_* are NULL for a lobby session. */
 struct session_subject {
 	const char *user_id;

@@ -24,7 +24,9 @@ struct principal {
 	const char *impersonator_id;	/* the superuser behind an impersonation token */
 	/* For a tenant token; all NULL for a lobby token. */
 	const char *tenant_id, *tenant_slug, *tenant_name, *tenant_status, *schema;
+	const char *tenant_plan, *tenant_created_at;
 	const char *role;		/* from the membership row, never the token */
+	const char *domain_slug;	/* the tenant whose custom domain is Host, or NULL */
 };
 
 struct request {
