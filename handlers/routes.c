@@ -24,6 +24,9 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/tenants/current", tenants_current, NEED_TENANT },
 	{ "PATCH", "/api/v1/tenants/current", tenants_update, NEED_ADMIN | NEED_JSON },
 	{ "DELETE", "/api/v1/tenants/current", tenants_delete, NEED_OWNER },
+	{ "GET", "/api/v1/members", members_list, NEED_TENANT },
+	{ "PATCH", "/api/v1/members/{user_id}", members_update, NEED_ADMIN | NEED_JSON },
+	{ "DELETE", "/api/v1/members/{user_id}", members_remove, NEED_TENANT },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -61,6 +61,9 @@ enum app_err tenants_create(struct app *, struct request *, struct response *);
 enum app_err tenants_current(struct app *, struct request *, struct response *);
 enum app_err tenants_update(struct app *, struct request *, struct response *);
 enum app_err tenants_delete(struct app *, struct request *, struct response *);
+enum app_err members_list(struct app *, struct request *, struct response *);
+enum app_err members_update(struct app *, struct request *, struct response *);
+enum app_err members_remove(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

@@ -1,0 +1,25 @@
+# Helpers for the tenant-scoped suites: `load ../lib/common`, `load ../lib/auth`,
+# then `load ../lib/tenancy`.
+#
+#   ready_owner           a new owner with a tenant token: OWNER, OWNER_ID,
+#                         OWNER_SLUG, OWNER_TENANT; the tenant marked ready
+#   add_member ROLE       a new user with ROLE in OWNER_TENANT: MEMBER (a
+#                         tenant token), MEMBER_ID
+
+# A registered owner with a tenant token for SLUG, its tenant made ready.
+ready_owner() {
+	new_user tenant
+	psql_owner "UPDATE public.tenants SET status = 'ready' WHERE id = '$TENANT_ID'" >/dev/null
+	OWNER=$ACCESS OWNER_ID=$USER_ID OWNER_SLUG=$SLUG OWNER_TENANT=$TENANT_ID
+}
+
+# Adds a member with ROLE to tenant OWNER_TENANT; sets MEMBER (a tenant token).
+add_member() {
+	local role=$1 email password
+	email=$(new_email "$role") password=$(new_password)
+	register "$email" "$password" "$(new_slug)" >/dev/null
+	psql_owner "INSERT INTO public.user_tenant_membership (user_id, tenant_id, role)
+	    VALUES ('$USER_ID', '$OWNER_TENANT', '$role')" >/dev/null
+	login "$email" "$password" "$OWNER_SLUG"
+	MEMBER=$ACCESS MEMBER_ID=$USER_ID
+}
