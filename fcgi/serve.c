@@ -159,7 +159,9 @@ dispatch(struct app *app, struct request *req, struct response *resp,
 		return APP_ERR_METHOD_NOT_ALLOWED;
 	}
 	req->route = &routes[*route];
-	if ((req->route->needs & NEED_AUTH) && (err = session_authenticate(app, req)) != APP_OK)
+	if (((req->route->needs & NEED_AUTH) ||
+	    ((req->route->needs & NEED_AUTH_IF_GIVEN) && req->authorization != NULL)) &&
+	    (err = session_authenticate(app, req)) != APP_OK)
 		return err;
 	if ((req->route->needs & NEED_TENANT) == NEED_TENANT &&
 	    (err = session_require_tenant(req, req->route->needs)) != APP_OK)

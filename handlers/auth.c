@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "audit.h"
+#include "credentials.h"
 #include "db.h"
 #include "form.h"
 #include "json.h"
@@ -23,42 +24,6 @@ static int
 slug_ok(const char *s)
 {
 	return slug_is_wellformed(s) && !slug_is_reserved(s);
-}
-
-/* 422 WEAK_PASSWORD with the reason, or APP_OK. */
-static enum app_err
-strong_enough(struct request *req, const char *field, const char *password,
-    const char *email, const char *const *words)
-{
-	enum password_weakness w = password_strength(password, strlen(password), email, words);
-
-	if (w == PASSWORD_STRONG)
-		return APP_OK;
-	req->err_details = req_json(req, json_pack("[{s:s, s:s}]", "field", field,
-	    "issue", password_weakness_reason(w)));
-	return APP_ERR_WEAK_PASSWORD;
-}
-
-/* A new Argon2id hash of password at the configured cost, in the arena. */
-static const char *
-new_hash(struct app *app, struct request *req, const char *password)
-{
-	struct password_params pp = password_params_from_config(&app->cfg);
-	char *out = arena_alloc(req->arena, PASSWORD_HASH_MAX);
-
-	return password_hash(&pp, password, strlen(password), out, PASSWORD_HASH_MAX) == 0
-	    ? out : NULL;
-}
-
-/* The send_email payload carrying a one-time token, as JSON text. */
-static const char *
-token_mail(struct app *app, struct request *req, const char *subject,
-    const char *intro, const char *path, const char *token, const char *valid_for)
-{
-	json_t *msg = req_json(req, mail_message(&app->cfg, "", subject,
-	    mail_token_text(req->arena, &app->cfg, intro, path, token, valid_for)));
-
-	return arena_defer(req->arena, free, json_dumps(msg, JSON_COMPACT));
 }
 
 /* ---- register ------------------------------------------------------- */
@@ -124,9 +89,9 @@ auth_register(struct app *app, struct request *req, struct response *resp)
 	words[1] = json_str(req->json, "tenant_name");
 	words[2] = json_str(req->json, "tenant_slug");
 	words[3] = NULL;
-	if ((err = strong_enough(req, "password", password, email, words)) != APP_OK)
+	if ((err = credentials_strong(req, "password", password, email, words)) != APP_OK)
 		return err;
-	if ((hash = new_hash(app, req, password)) == NULL)
+	if ((hash = credentials_hash(app, req, password)) == NULL)
 		return APP_ERR_INTERNAL;
 	token = token_random(req->arena);
 	token_hash(token, thash);
@@ -136,7 +101,7 @@ auth_register(struct app *app, struct request *req, struct response *resp)
 	p[3] = words[2];
 	p[4] = words[1];
 	p[5] = thash;
-	p[6] = token_mail(app, req, "Verify your email address",
+	p[6] = mail_token_payload(req->arena, &app->cfg, "Verify your email address",
 	    "Welcome! Please confirm that this is your email address.",
 	    "/verify-email", token, "24 hours");
 	p[7] = req->remote_addr;
@@ -264,7 +229,7 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 
 		rp[0] = uid;
 		rp[1] = stored;
-		if ((rp[2] = new_hash(app, req, password)) != NULL)
+		if ((rp[2] = credentials_hash(app, req, password)) != NULL)
 			extra[nextra++] = (struct db_stmt){ sql_rehash, 3, rp };
 	}
 	req->log_user = uid;
@@ -408,7 +373,7 @@ auth_resend_verification(struct app *app, struct request *req, struct response *
 	token_hash(token, hash);
 	p[0] = req->who->user_id;
 	p[1] = hash;
-	p[2] = token_mail(app, req, "Verify your email address",
+	p[2] = mail_token_payload(req->arena, &app->cfg, "Verify your email address",
 	    "Please confirm that this is your email address.", "/verify-email", token,
 	    "24 hours");
 	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_resend, 3, p }, 1,
@@ -458,7 +423,7 @@ auth_forgot_password(struct app *app, struct request *req, struct response *resp
 	token_hash(token, hash);
 	p[0] = json_str(req->json, "email");
 	p[1] = hash;
-	p[2] = token_mail(app, req, "Reset your password",
+	p[2] = mail_token_payload(req->arena, &app->cfg, "Reset your password",
 	    "Someone, hopefully you, asked to reset the password of your account.",
 	    "/reset-password", token, "one hour");
 	p[3] = req->remote_addr;
@@ -520,10 +485,10 @@ auth_reset_password(struct app *app, struct request *req, struct response *resp)
 	password = json_str(req->json, "new_password");
 	words[0] = db_value(res, 0, 1);
 	words[1] = NULL;
-	if ((err = strong_enough(req, "new_password", password, db_value(res, 0, 0),
+	if ((err = credentials_strong(req, "new_password", password, db_value(res, 0, 0),
 	    words)) != APP_OK)
 		return err;
-	if ((p[1] = new_hash(app, req, password)) == NULL)
+	if ((p[1] = credentials_hash(app, req, password)) == NULL)
 		return APP_ERR_INTERNAL;
 	p[2] = req->remote_addr;
 	p[3] = req->user_agent;
@@ -583,11 +548,11 @@ auth_change_password(struct app *app, struct request *req, struct response *resp
 	password = json_str(req->json, "new_password");
 	words[0] = who->full_name;
 	words[1] = NULL;
-	if ((err = strong_enough(req, "new_password", password, who->email, words)) != APP_OK)
+	if ((err = credentials_strong(req, "new_password", password, who->email, words)) != APP_OK)
 		return err;
 	p = arena_alloc(req->arena, 2 * sizeof(*p));
 	p[0] = who->user_id;
-	if ((p[1] = new_hash(app, req, password)) == NULL)
+	if ((p[1] = credentials_hash(app, req, password)) == NULL)
 		return APP_ERR_INTERNAL;
 	extra[0] = (struct db_stmt){ sql_change, 2, p };
 	extra[1] = audit_stmt(req, &(struct audit_entry){ "auth.password_changed",

@@ -27,6 +27,10 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/members", members_list, NEED_TENANT },
 	{ "PATCH", "/api/v1/members/{user_id}", members_update, NEED_ADMIN | NEED_JSON },
 	{ "DELETE", "/api/v1/members/{user_id}", members_remove, NEED_TENANT },
+	{ "POST", "/api/v1/invites", invites_create, NEED_ADMIN | NEED_JSON },
+	{ "GET", "/api/v1/invites", invites_list, NEED_ADMIN },
+	{ "DELETE", "/api/v1/invites/{id}", invites_revoke, NEED_ADMIN },
+	{ "POST", "/api/v1/invites/accept", invites_accept, NEED_AUTH_IF_GIVEN | NEED_JSON },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -24,6 +24,7 @@ enum need {
 	NEED_TENANT = 1 << 4 | NEED_AUTH,
 	NEED_ADMIN = 1 << 5 | NEED_TENANT,
 	NEED_OWNER = 1 << 6 | NEED_TENANT,
+	NEED_AUTH_IF_GIVEN = 1 << 7,	/* a bearer token is checked when present */
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
@@ -64,6 +65,10 @@ enum app_err tenants_delete(struct app *, struct request *, struct response *);
 enum app_err members_list(struct app *, struct request *, struct response *);
 enum app_err members_update(struct app *, struct request *, struct response *);
 enum app_err members_remove(struct app *, struct request *, struct response *);
+enum app_err invites_create(struct app *, struct request *, struct response *);
+enum app_err invites_list(struct app *, struct request *, struct response *);
+enum app_err invites_revoke(struct app *, struct request *, struct response *);
+enum app_err invites_accept(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

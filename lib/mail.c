@@ -39,6 +39,22 @@ mail_token_text(struct arena *a, const struct config *cfg, const char *intro,
 	    intro, cfg->app_base_url, path, token, token, valid_for);
 }
 
+static void
+json_release(void *p)
+{
+	json_decref(p);
+}
+
+const char *
+mail_token_payload(struct arena *a, const struct config *cfg, const char *subject,
+    const char *intro, const char *path, const char *token, const char *valid_for)
+{
+	json_t *msg = arena_defer(a, json_release, mail_message(cfg, "", subject,
+	    mail_token_text(a, cfg, intro, path, token, valid_for)));
+
+	return arena_defer(a, free, json_dumps(msg, JSON_COMPACT));
+}
+
 /* A header value that cannot break out of its line. */
 static int
 header_safe(const char *s)

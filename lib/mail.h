@@ -27,6 +27,14 @@ char *mail_token_text(struct arena *, const struct config *, const char *intro,
     const char *path, const char *token, const char *valid_for);
 
 /*
+ * The send_email payload of a message carrying token (mail_token_text), as
+ * compact JSON text in the arena. Its "to" is left empty: the statement
+ * that queues it sets the stored address.
+ */
+const char *mail_token_payload(struct arena *, const struct config *, const char *subject,
+    const char *intro, const char *path, const char *token, const char *valid_for);
+
+/*
  * Delivers one message (a send_email payload) with the given Message-ID
  * (the job runner derives it from the job and step, so a retry overwrites
  * instead of sending twice into MAIL_DIR): into MAIL_DIR as
