@@ -57,7 +57,7 @@ static int
 spawn(struct pool *p)
 {
 	struct slot *s = slot_free(p);
-	pid_t pid;
+	pid_t master = getpid(), pid;
 
 	if (s == NULL)
 		return -1;
@@ -66,7 +66,7 @@ spawn(struct pool *p)
 		return -1;
 	}
 	if (pid == 0)
-		worker_main(p->app, p->opts->listen_fd);
+		worker_main(p->app, p->opts->listen_fd, master);
 	s->pid = pid;
 	s->gen = p->gen;
 	s->retiring = 0;

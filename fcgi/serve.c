@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -197,6 +198,13 @@ serve(struct app *app, FCGX_Request *fr, struct arena *a)
 	request_init(&req, fr, a);
 	memset(&resp, 0, sizeof(resp));
 	err = dispatch(app, &req, &resp, fr, &route);
+	/* A handler that left a transaction open must not hand it to the next request. */
+	if (db_conn(app->db) != NULL && PQtransactionStatus(db_conn(app->db)) != PQTRANS_IDLE) {
+		log_msg(LOG_ERROR, req.request_id, "a transaction was left open; rolled back");
+		db_rollback(app->db);
+		if (err == APP_OK)
+			err = APP_ERR_INTERNAL;
+	}
 	if (err == APP_OK && resp.status == 0)
 		err = APP_ERR_INTERNAL;
 	if (err != APP_OK)

@@ -55,15 +55,16 @@ worker_signals(sigset_t *waitmask)
 }
 
 void
-worker_main(struct app *app, int listen_fd)
+worker_main(struct app *app, int listen_fd, pid_t master)
 {
 	FCGX_Request fr;
 	struct arena *arena;
 	sigset_t waitmask;
 
 	worker_signals(&waitmask);
+	/* Orphaned before the death signal was armed: the master is gone. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
+	if (getppid() != master)
 		_exit(0);
 	app->db = db_new(app->cfg.database_url, "saas-fcgi", app->cfg.statement_timeout_ms,
 	    app->cfg.db_recycle_tenants);

@@ -5,10 +5,13 @@
 #ifndef WORKER_H
 #define WORKER_H
 
+#include <sys/types.h>
+
 #include "app.h"
 
 /* Never returns: the process exits when SIGTERM asks it to. */
-void worker_main(struct app *, int listen_fd) __attribute__((noreturn));
+/* master is the pid of the pool's master, so a worker notices it is gone. */
+void worker_main(struct app *, int listen_fd, pid_t master) __attribute__((noreturn));
 
 /* Makes the shared listening socket non-blocking (see worker.c). 0 or -1. */
 int worker_listen_nonblocking(int fd);

@@ -28,6 +28,8 @@ static const char sql_rotate[] =
     "  WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL"
     "   AND r.expires_at > now() AND s.id = r.session_id AND s.revoked_at IS NULL"
     "   AND s.expires_at > now() AND u.id = s.user_id AND u.is_active"
+    "   AND (s.tenant_id IS NULL OR EXISTS (SELECT 1 FROM public.user_tenant_membership m"
+    "    WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id))"
     "  RETURNING r.id AS rid, s.id AS sid, s.user_id, s.tenant_id, s.impersonator_id,"
     "   s.expires_at),"
     " n AS ("
@@ -85,7 +87,8 @@ refresh_refused(struct app *app, struct request *req, const char *hash)
 }
 
 /* POST /auth/refresh {refresh_token}: 200 a new pair; 401 INVALID_TOKEN,
- * TOKEN_EXPIRED, REFRESH_TOKEN_REUSED; 403 NOT_A_MEMBER. */
+ * TOKEN_EXPIRED, REFRESH_TOKEN_REUSED (a tenant session whose membership
+ * is gone no longer rotates: INVALID_TOKEN). */
 enum app_err
 auth_refresh(struct app *app, struct request *req, struct response *resp)
 {
@@ -116,8 +119,6 @@ auth_refresh(struct app *app, struct request *req, struct response *resp)
 	s.tenant_slug = db_value(res, 0, 3);
 	s.role = db_value(res, 0, 4);
 	s.impersonator_id = db_value(res, 0, 5);
-	if (s.tenant_id != NULL && (s.role == NULL || s.tenant_slug == NULL))
-		return APP_ERR_NOT_A_MEMBER;
 	req->log_user = s.user_id;
 	if ((err = session_access_token(app, req, &s, db_value(res, 0, 0), &pair)) != APP_OK)
 		return err;

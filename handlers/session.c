@@ -98,11 +98,9 @@ session_authenticate(struct app *app, struct request *req)
 	PGresult *res;
 	enum app_err err;
 
-	if (token == NULL) {
-		if (req->authorization == NULL)
-			return APP_ERR_UNAUTHENTICATED;
-		return APP_ERR_INVALID_TOKEN;
-	}
+	/* Another scheme (Basic, ...) is no bearer token at all. */
+	if (token == NULL)
+		return APP_ERR_UNAUTHENTICATED;
 	if ((err = token_verify(&k, token, (long long)time(NULL), &c)) != APP_OK)
 		return err;
 	params[0] = c.sid;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "validate.h"
 
 static int
 hexval(char c)
@@ -17,7 +18,7 @@ hexval(char c)
 	return -1;
 }
 
-/* Decodes n bytes at s into the arena; NULL on a bad escape or a NUL. */
+/* Decodes n bytes at s into the arena; NULL on a bad escape, a NUL or bad UTF-8. */
 static char *
 decode(struct arena *a, const char *s, size_t n)
 {
@@ -43,7 +44,7 @@ decode(struct arena *a, const char *s, size_t n)
 			*o++ = s[i];
 	}
 	*o = '\0';
-	return out;
+	return utf8_is_valid(out, (size_t)(o - out)) ? out : NULL;
 }
 
 int

@@ -16,7 +16,7 @@ struct form_pair {
 /*
  * Splits and decodes len bytes at s ("+" is a space, %XX a byte). Returns
  * the number of pairs (at most max) stored in pairs, or -1 on a bad
- * escape, a NUL byte, or more than max pairs.
+ * escape, a NUL byte, text that is not UTF-8, or more than max pairs.
  */
 int form_parse(struct arena *, const char *s, size_t len, struct form_pair *pairs, size_t max);
 

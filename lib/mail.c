@@ -95,7 +95,7 @@ deliver_dir(const struct config *cfg, const char *to, const char *subject,
 {
 	char tmp[4096], path[4096];
 	FILE *f;
-	int fd;
+	int fd, written;
 
 	snprintf(path, sizeof(path), "%s/%s.eml", cfg->mail_dir, message_id);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", cfg->mail_dir, message_id);
@@ -106,8 +106,8 @@ deliver_dir(const struct config *cfg, const char *to, const char *subject,
 		return -1;
 	}
 	render(f, cfg, to, subject, text, message_id);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-	    chmod(tmp, 0644) != 0 || rename(tmp, path) != 0) {
+	written = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0 || !written || chmod(tmp, 0644) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "MAIL_DIR: %s", strerror(errno));
 		unlink(tmp);
 		return -1;

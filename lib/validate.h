@@ -25,6 +25,9 @@ int email_is_valid(const char *s);
 /* 8-4-4-4-12 hexadecimal, either case. */
 int uuid_is_valid(const char *s);
 
+/* Whether the n bytes at s are well-formed UTF-8 (no overlongs, no surrogates). */
+int utf8_is_valid(const char *s, size_t n);
+
 /* [A-Za-z0-9._-]{1,64}: an incoming X-Request-ID that may be kept. */
 int request_id_is_valid(const char *s);
 

@@ -719,3 +719,10 @@ verify() {
 	assert_equal "$status_code" 401
 	assert_equal "$(json .error.code)" UNAUTHENTICATED
 }
+
+@test "/auth/token with a username that is not UTF-8 answers 400 invalid_request" {
+	CONTENT_TYPE=application/x-www-form-urlencoded fcgi POST /api/v1/auth/token \
+	    'grant_type=password&username=%FFann%40example.com&password=whatever'
+	assert_equal "$status_code" 400
+	assert_equal "$(json .error)" invalid_request
+}

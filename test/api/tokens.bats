@@ -276,9 +276,15 @@ refresh_row() {
 	login "$EMAIL" "$PASSWORD" "$slug"
 	assert_equal "$status_code" 200
 	psql_owner "DELETE FROM public.user_tenant_membership WHERE tenant_id = '$tid' AND user_id = '$USER_ID'"
-	refresh "$REFRESH"
-	assert_regex "$status_code" '^40[13]$'
+	old=$REFRESH
+	refresh "$old"
+	assert_equal "$status_code" 401
+	assert_equal "$(json .error.code)" INVALID_TOKEN
 	assert_equal "$(json .access_token)" null
+	# Refused, not used up: no reuse alarm, no successor left behind.
+	refresh "$old"
+	assert_equal "$(json .error.code)" INVALID_TOKEN
+	assert_equal "$(audit_count auth.refresh_reuse_detected "$USER_ID")" 0
 }
 
 @test "refresh with a garbage or unknown token answers 401 INVALID_TOKEN" {
@@ -333,9 +339,15 @@ refresh_row() {
 @test "a refresh token of a disabled account is refused" {
 	new_user
 	psql_owner "UPDATE public.users SET is_active = false WHERE id = '$USER_ID'"
-	refresh "$REFRESH"
-	assert_regex "$status_code" '^40[13]$'
+	old=$REFRESH
+	refresh "$old"
+	assert_equal "$status_code" 401
+	assert_equal "$(json .error.code)" INVALID_TOKEN
 	assert_equal "$(json .access_token)" null
+	# Refused, not used up: no reuse alarm, no successor left behind.
+	refresh "$old"
+	assert_equal "$(json .error.code)" INVALID_TOKEN
+	assert_equal "$(audit_count auth.refresh_reuse_detected "$USER_ID")" 0
 }
 
 @test "a used refresh token answers 401 REFRESH_TOKEN_REUSED" {
@@ -416,4 +428,11 @@ refresh_row() {
 	remember_secret "$(cat "$BATS_TEST_TMPDIR"/new-*)"
 	assert_equal "$(psql_owner "SELECT count(*) FROM public.refresh_tokens
 	    WHERE parent_id = (SELECT id FROM public.refresh_tokens WHERE token_hash = sha256($(sql_quote "$token")::bytea))")" 1
+}
+
+@test "an Authorization header of another scheme counts as no token: 401 UNAUTHENTICATED" {
+	HTTP_AUTHORIZATION='Basic YW5uOnNlY3JldA==' fcgi GET /api/v1/auth/me
+	assert_equal "$status_code" 401
+	assert_equal "$(json .error.code)" UNAUTHENTICATED
+	assert_equal "$(header WWW-Authenticate)" Bearer
 }

@@ -521,6 +521,33 @@ request_id_rejects_other_punctuation(void **state)
 	assert_false(request_id_is_valid("caf\xc3\xa9"));
 }
 
+static void
+utf8_accepts_ascii_and_multibyte(void **state)
+{
+	(void)state;
+	assert_true(utf8_is_valid("plain", 5));
+	assert_true(utf8_is_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+}
+
+static void
+utf8_rejects_stray_and_truncated_bytes(void **state)
+{
+	(void)state;
+	assert_false(utf8_is_valid("\xff", 1));
+	assert_false(utf8_is_valid("\xc3", 1));
+	assert_false(utf8_is_valid("a\x80" "b", 3));
+}
+
+static void
+utf8_rejects_overlongs_and_surrogates(void **state)
+{
+	(void)state;
+	assert_false(utf8_is_valid("\xc0\xaf", 2));
+	assert_false(utf8_is_valid("\xe0\x80\xaf", 3));
+	assert_false(utf8_is_valid("\xed\xa0\x80", 3));
+	assert_false(utf8_is_valid("\xf4\x90\x80\x80", 4));
+}
+
 int
 main(void)
 {
@@ -559,6 +586,9 @@ main(void)
 	    cmocka_unit_test(email_rejects_over_254_bytes),
 	    cmocka_unit_test(uuid_accepts_canonical_forms),
 	    cmocka_unit_test(uuid_rejects_malformed),
+	    cmocka_unit_test(utf8_accepts_ascii_and_multibyte),
+	    cmocka_unit_test(utf8_rejects_stray_and_truncated_bytes),
+	    cmocka_unit_test(utf8_rejects_overlongs_and_surrogates),
 	    cmocka_unit_test(request_id_accepts_allowed_alphabet),
 	    cmocka_unit_test(request_id_accepts_64_chars),
 	    cmocka_unit_test(request_id_rejects_65_chars),
