@@ -171,15 +171,17 @@ enum app_err
 auth_logout_all(struct app *app, struct request *req, struct response *resp)
 {
 	const struct principal *who = req->who;
-	struct db_stmt st[2];
+	struct db_stmt st[3];
 	enum app_err err;
 
 	if (who->impersonator_id != NULL)
 		return APP_ERR_IMPERSONATION_FORBIDDEN;
-	st[0] = (struct db_stmt){ sql_logout_all, 1, &who->user_id };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "auth.logout_all", who->user_id,
+	/* Locked first, so no session being made right now escapes the revocation. */
+	st[0] = session_lock_user(req, who->user_id, NULL);
+	st[1] = (struct db_stmt){ sql_logout_all, 1, &who->user_id };
+	st[2] = audit_stmt(req, &(struct audit_entry){ "auth.logout_all", who->user_id,
 	    NULL, who->tenant_id, "user", who->user_id, NULL });
-	if ((err = db_tx(app->db, req->arena, NULL, st, 2, NULL)) != APP_OK)
+	if ((err = db_tx(app->db, req->arena, NULL, st, 3, NULL)) != APP_OK)
 		return err;
 	resp->status = 204;
 	return APP_OK;
@@ -233,7 +235,7 @@ auth_switch_tenant(struct app *app, struct request *req, struct response *resp)
 	const struct principal *who = req->who;
 	struct session_subject s;
 	struct session_pair pair;
-	struct db_stmt end;
+	struct db_stmt before[3];
 	const char *p[2];
 	PGresult *res;
 	enum app_err err;
@@ -258,9 +260,11 @@ auth_switch_tenant(struct app *app, struct request *req, struct response *resp)
 	s.tenant_id = db_value(res, 0, 0);
 	s.tenant_slug = db_value(res, 0, 1);
 	s.role = db_value(res, 0, 3);
-	/* The session it switches from ends; the new one replaces it. */
-	end = (struct db_stmt){ sql_end_session, 1, &who->session_id };
-	if ((err = session_start(app, req, &s, &end, 1, 1, &pair)) != APP_OK)
+	/* The session it switches from, still alive, ends; the new one replaces it. */
+	before[0] = session_lock_user(req, who->user_id, NULL);
+	before[1] = session_lock_session(req, who->session_id);
+	before[2] = (struct db_stmt){ sql_end_session, 1, &who->session_id };
+	if ((err = session_start(app, req, &s, before, 3, 3, &pair)) != APP_OK)
 		return err;
 	return session_reply(req, resp, 200, &s, &pair);
 }

@@ -176,7 +176,7 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 {
 	struct password_params pp = password_params_from_config(&app->cfg);
 	const char *slug, *host, *p[3], *uid, *stored, *tid;
-	struct db_stmt extra[2];
+	struct db_stmt extra[3];
 	enum password_verdict v;
 	PGresult *res;
 	enum app_err err;
@@ -222,6 +222,8 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 	s->tenant_id = tid;
 	s->tenant_slug = db_value(res, 0, 5);
 	s->role = db_value(res, 0, 7);
+	/* The password verified must still be the account's when the session starts. */
+	extra[nextra++] = session_lock_user(req, uid, stored);
 	extra[nextra++] = audit_stmt(req, &(struct audit_entry){ "auth.login", uid, NULL,
 	    tid, "user", uid, NULL });
 	if (v == PASSWORD_OK_REHASH) {
@@ -234,7 +236,7 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 	}
 	req->log_user = uid;
 	req->log_tenant = s->tenant_slug;
-	return session_start(app, req, s, extra, nextra, 0, pair);
+	return session_start(app, req, s, extra, nextra, 1, pair);
 }
 
 static const struct field login_fields[] = {
@@ -441,7 +443,7 @@ static const struct field reset_fields[] = {
 };
 
 static const char sql_reset_lookup[] =
-    "SELECT u.email, u.full_name FROM public.email_tokens e"
+    "SELECT u.email, u.full_name, u.id FROM public.email_tokens e"
     " JOIN public.users u ON u.id = e.user_id"
     " WHERE e.token_hash = $1 AND e.kind = 'reset_password' AND e.used_at IS NULL"
     "  AND e.expires_at > now()";
@@ -470,7 +472,8 @@ auth_reset_password(struct app *app, struct request *req, struct response *resp)
 {
 	char hash[TOKEN_HASH_HEX];
 	const char *password, *words[2], *p[5];
-	PGresult *res;
+	struct db_stmt st[2];
+	PGresult *res, *rr[2];
 	enum app_err err;
 
 	if ((err = request_fields(req, reset_fields, 2)) != APP_OK)
@@ -493,10 +496,11 @@ auth_reset_password(struct app *app, struct request *req, struct response *resp)
 	p[2] = req->remote_addr;
 	p[3] = req->user_agent;
 	p[4] = req->request_id;
-	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_reset, 5, p }, 1,
-	    &res)) != APP_OK)
-		return err;
-	if (PQntuples(res) != 1)
+	st[0] = session_lock_user(req, db_value(res, 0, 2), NULL);
+	st[1] = (struct db_stmt){ sql_reset, 5, p };
+	if ((err = db_tx(app->db, req->arena, NULL, st, 2, rr)) != APP_OK)
+		return err == APP_ERR_INVALID_CREDENTIALS ? APP_ERR_INVALID_LINK_TOKEN : err;
+	if (PQntuples(rr[1]) != 1)
 		return APP_ERR_INVALID_LINK_TOKEN;	/* used by a concurrent reset */
 	resp->no_store = 1;
 	return response_json(req, resp, 200, json_pack("{s:s}", "status", "password_reset"));
@@ -526,7 +530,7 @@ auth_change_password(struct app *app, struct request *req, struct response *resp
 	struct session_subject s = { who->user_id, who->tenant_id, who->tenant_slug,
 	    who->role, NULL };
 	struct session_pair pair;
-	struct db_stmt extra[2];
+	struct db_stmt extra[4];
 	const char *current, *password, *words[2], **p;
 	PGresult *res;
 	enum app_err err;
@@ -554,10 +558,13 @@ auth_change_password(struct app *app, struct request *req, struct response *resp
 	p[0] = who->user_id;
 	if ((p[1] = credentials_hash(app, req, password)) == NULL)
 		return APP_ERR_INTERNAL;
-	extra[0] = (struct db_stmt){ sql_change, 2, p };
-	extra[1] = audit_stmt(req, &(struct audit_entry){ "auth.password_changed",
+	/* Still the password just verified, still a live session: then change. */
+	extra[0] = session_lock_user(req, who->user_id, db_value(res, 0, 0));
+	extra[1] = session_lock_session(req, who->session_id);
+	extra[2] = (struct db_stmt){ sql_change, 2, p };
+	extra[3] = audit_stmt(req, &(struct audit_entry){ "auth.password_changed",
 	    who->user_id, NULL, who->tenant_id, "user", who->user_id, NULL });
-	if ((err = session_start(app, req, &s, extra, 2, 1, &pair)) != APP_OK)
+	if ((err = session_start(app, req, &s, extra, 4, 3, &pair)) != APP_OK)
 		return err;
 	return session_reply(req, resp, 200, &s, &pair);
 }

@@ -40,6 +40,28 @@ static const char sql_start[] =
     " SELECT id, $5, least(now() + make_interval(secs => $6), expires_at) FROM s"
     " RETURNING session_id";
 
+static const char sql_lock_user[] = "SELECT public.lock_user($1, $2)";
+static const char sql_lock_session[] = "SELECT public.lock_session($1)";
+
+struct db_stmt
+session_lock_user(struct request *req, const char *user_id, const char *hash)
+{
+	const char **p = arena_alloc(req->arena, 2 * sizeof(*p));
+
+	p[0] = user_id;
+	p[1] = hash;
+	return (struct db_stmt){ sql_lock_user, 2, p };
+}
+
+struct db_stmt
+session_lock_session(struct request *req, const char *session_id)
+{
+	const char **p = arena_alloc(req->arena, sizeof(*p));
+
+	p[0] = session_id;
+	return (struct db_stmt){ sql_lock_session, 1, p };
+}
+
 static struct token_keys
 keys(const struct app *app)
 {

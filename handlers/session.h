@@ -37,6 +37,15 @@ enum app_err session_requested_tenant(const struct request *, const char **slug,
  */
 enum app_err session_require_tenant(struct request *, unsigned needs);
 
+/*
+ * The statements that begin a transaction changing a user's sessions or
+ * password (see public.lock_user in the lobby schema): the user's row
+ * locked, and the password hash, when given, still the one just verified.
+ * And the session a request acts from, locked and still alive.
+ */
+struct db_stmt session_lock_user(struct request *, const char *user_id, const char *hash);
+struct db_stmt session_lock_session(struct request *, const char *session_id);
+
 /* Whom a new session is for. tenant_* are NULL for a lobby session. */
 struct session_subject {
 	const char *user_id;

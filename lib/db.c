@@ -17,6 +17,8 @@
 #define SQLSTATE_UNIQUE		"23505"
 #define SQLSTATE_FOREIGN_KEY	"23503"
 #define SQLSTATE_CHECK		"23514"
+#define SQLSTATE_ACCOUNT_CHANGED "SA001"
+#define SQLSTATE_SESSION_ENDED	"SA002"
 
 /* Unique constraints that have a code of their own in the contract. */
 static const struct {
@@ -164,6 +166,11 @@ classify(struct db *db, const PGresult *res)
 	}
 	if (state != NULL && strcmp(state, SQLSTATE_FOREIGN_KEY) == 0)
 		return APP_ERR_CONFLICT;
+	/* public.lock_user() and lock_session(): the ground moved under the request. */
+	if (state != NULL && strcmp(state, SQLSTATE_ACCOUNT_CHANGED) == 0)
+		return APP_ERR_INVALID_CREDENTIALS;
+	if (state != NULL && strcmp(state, SQLSTATE_SESSION_ENDED) == 0)
+		return APP_ERR_INVALID_TOKEN;
 	if (state != NULL)
 		log_msg(LOG_ERROR, NULL, "database error %s: %s", state,
 		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));

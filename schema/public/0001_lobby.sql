@@ -134,6 +134,35 @@ CREATE TABLE public.sessions (
 	impersonator_id uuid REFERENCES public.users (id) ON DELETE CASCADE
 );
 
+-- What changes a user's sessions or password runs one at a time per user:
+-- each such transaction first locks the user's row (and, where it acts
+-- from a session, that session's row) and re-checks what it decided on
+-- before, inside the transaction. A logout-all or password reset therefore
+-- never misses a session that a concurrent login, switch or password change
+-- was creating. The errors carry SQLSTATEs of their own (lib/db.c maps them).
+CREATE FUNCTION public.lock_user(uid uuid, expected_hash text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	h text;
+BEGIN
+	SELECT password_hash INTO h FROM public.users WHERE id = uid AND is_active FOR UPDATE;
+	IF NOT FOUND OR (expected_hash IS NOT NULL AND h IS DISTINCT FROM expected_hash) THEN
+		RAISE EXCEPTION 'the account changed meanwhile' USING ERRCODE = 'SA001';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION public.lock_session(sid uuid)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM public.sessions
+	WHERE id = sid AND revoked_at IS NULL AND expires_at > now() FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'the session ended meanwhile' USING ERRCODE = 'SA002';
+	END IF;
+END
+$$;
+
 CREATE INDEX sessions_user_id_idx ON public.sessions (user_id);
 CREATE INDEX sessions_tenant_id_idx ON public.sessions (tenant_id);
 
