@@ -441,7 +441,6 @@ urlenc() {
 }
 
 @test "with REQUIRE_VERIFIED_EMAIL an unverified address answers 403 EMAIL_NOT_VERIFIED, a verified one 200" {
-	[[ ${SAAS_TRANSPORT:-} == nginx ]] && skip "app_start's saas-fcgi has its own socket; the stack's nginx passes to the stack's"
 	app_start REQUIRE_VERIFIED_EMAIL=true
 	email=$(new_email unverified)
 	register "$email"

@@ -128,7 +128,8 @@ fcgi() {
 # body's, another REMOTE_ADDR, a QUERY_STRING not the PATH's, the other
 # connection parameters (SERVER_*, REMOTE_PORT, HTTPS, ...), a TENANT_SLUG the
 # map does not take, a header value with a line break, and FCGI_SOCKET moved
-# by app_start (nginx passes to the stack's saas-fcgi only). headers holds
+# by hand to a saas-fcgi with no nginx in front (app_start gives its own
+# one an nginx of its own in this mode). headers holds
 # nginx's response header lines, without the status line.
 _fcgi_nginx() {
 	local method=$1 target=$2 doc=${2%%\?*} query='' in='' out hdr name value hname word
@@ -137,8 +138,9 @@ _fcgi_nginx() {
 	local -A sent=()
 	[[ $target == *\?* ]] && query=${target#*\?}
 	local args=(-sS --noproxy '*' --globoff --path-as-is --max-time "${HTTP_TIMEOUT:-30}")
-	if [[ -n ${APP_SAVED_FCGI_SOCKET:-} && ${FCGI_SOCKET:-} != "$APP_SAVED_FCGI_SOCKET" ]]; then
-		_fcgi_refuse "FCGI_SOCKET=$FCGI_SOCKET (app_start's saas-fcgi): nginx passes to the stack's"
+	if [[ -n ${APP_SAVED_FCGI_SOCKET:-} && ${FCGI_SOCKET:-} != "$APP_SAVED_FCGI_SOCKET" &&
+	    -z ${APP_NGINX_DIR:-} ]]; then
+		_fcgi_refuse "FCGI_SOCKET=$FCGI_SOCKET (app_start's saas-fcgi) has no nginx in front"
 		return 1
 	fi
 	if (($# >= 3)); then
@@ -332,7 +334,7 @@ app_start() {
 	# Detached from bats' descriptors, or bats would wait for it to exit.
 	(
 		close_fds
-		exec env "$@" "$bin" --listen "unix:$APP_SOCKET" \
+		exec env SOCKET_GROUP="${SOCKET_GROUP:-www-data}" "$@" "$bin" --listen "unix:$APP_SOCKET" \
 			</dev/null >>"$STACK_DIR/log/app-$$.log" 2>&1
 	) &
 	export APP_PID=$!
@@ -342,9 +344,40 @@ app_start() {
 		return 1
 	}
 	export FCGI_SOCKET=$APP_SOCKET
+	[[ ${SAAS_TRANSPORT:-} != nginx ]] || app_nginx_start
+}
+
+# Through nginx, app_start's saas-fcgi gets an nginx of its own: the stack's
+# configuration with its own port, socket, pid and temporary files.
+app_nginx_start() {
+	local port
+	port=$(free_port)
+	export APP_NGINX_DIR=$STACK_DIR/nginx-app-$$
+	mkdir -p "$APP_NGINX_DIR/tmp"
+	chmod 0711 "$APP_NGINX_DIR"
+	ln -sfn "$REPO/conf" "$APP_NGINX_DIR/saas"
+	sed -e "s|unix:$APP_SAVED_FCGI_SOCKET;|unix:$APP_SOCKET;|" \
+	    -e "s|listen 127.0.0.1:$HTTP_PORT |listen 127.0.0.1:$port |" \
+	    -e "s|$STACK_DIR/run/nginx.pid|$APP_NGINX_DIR/nginx.pid|" \
+	    -e "s|$STACK_DIR/nginx/tmp|$APP_NGINX_DIR/tmp|g" \
+	    -e "s|nginx-access.log|nginx-app-access.log|; s|nginx-error.log|nginx-app-error.log|" \
+	    "$STACK_DIR/nginx/nginx.conf" >"$APP_NGINX_DIR/nginx.conf"
+	( close_fds; exec nginx -p "$APP_NGINX_DIR/" -c "$APP_NGINX_DIR/nginx.conf" \
+	    -e "$STACK_DIR/log/nginx-app-error.log" )
+	export APP_SAVED_BASE_URL=$BASE_URL BASE_URL=http://127.0.0.1:$port
+	wait_for 10 curl -fsS -o /dev/null "$BASE_URL/healthz"
+}
+
+app_nginx_stop() {
+	[[ -n ${APP_NGINX_DIR:-} ]] || return 0
+	[[ -s $APP_NGINX_DIR/nginx.pid ]] && kill -QUIT "$(cat "$APP_NGINX_DIR/nginx.pid")" 2>/dev/null
+	wait_for 10 bash -c "! pgrep -f -- '$APP_NGINX_DIR/' >/dev/null" || true
+	export BASE_URL=$APP_SAVED_BASE_URL
+	unset APP_NGINX_DIR APP_SAVED_BASE_URL
 }
 
 app_stop() {
+	app_nginx_stop
 	[[ -n ${APP_PID:-} ]] || return 0
 	kill -TERM "$APP_PID" 2>/dev/null || true
 	wait_for 15 bash -c "! kill -0 $APP_PID 2>/dev/null || [[ \$(ps -o stat= -p $APP_PID) == Z* ]]" ||
