@@ -26,7 +26,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT]"
+	fprintf(stderr,
+	    "usage: saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT]"
 	    " [--workers N]\n");
 	exit(2);
 }
@@ -45,7 +46,8 @@ socket_perms(const struct config *cfg, const char *path)
 	}
 	if (cfg->socket_group[0] != '\0') {
 		if ((gr = getgrnam(cfg->socket_group)) == NULL) {
-			fprintf(stderr, "saas-fcgi: SOCKET_GROUP: no group %s\n", cfg->socket_group);
+			fprintf(
+			    stderr, "saas-fcgi: SOCKET_GROUP: no group %s\n", cfg->socket_group);
 			return -1;
 		}
 		if (chown(path, (uid_t)-1, gr->gr_gid) == -1) {
@@ -69,7 +71,8 @@ open_listener(const struct config *cfg, const char *listen)
 
 	if (listen == NULL) {
 		if (fstat(0, &st) == -1 || !S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "saas-fcgi: no --listen and standard input is not a socket\n");
+			fprintf(
+			    stderr, "saas-fcgi: no --listen and standard input is not a socket\n");
 			return -1;
 		}
 		return 0;
@@ -100,14 +103,14 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct app app;
-	struct pool_opts opts = { NULL, 0, -1 };
+	struct pool_opts opts = {NULL, 0, -1};
 	const char *listen = NULL;
 	char err[256];
 	int c, rc;

@@ -19,9 +19,9 @@
 #define SLOTS_MAX 512
 
 struct slot {
-	pid_t pid;			/* 0: empty */
-	unsigned gen;			/* the configuration it started with */
-	int retiring;			/* sent SIGTERM, still finishing */
+	pid_t pid;    /* 0: empty */
+	unsigned gen; /* the configuration it started with */
+	int retiring; /* sent SIGTERM, still finishing */
 	time_t started;
 };
 
@@ -31,8 +31,8 @@ struct pool {
 	struct slot slots[SLOTS_MAX];
 	unsigned gen;
 	int stopping;
-	time_t deadline;		/* when stopping: SIGKILL after this */
-	time_t spawn_after;		/* crash backoff */
+	time_t deadline;    /* when stopping: SIGKILL after this */
+	time_t spawn_after; /* crash backoff */
 	long backoff;
 };
 
@@ -97,14 +97,17 @@ reap(struct pool *p)
 			time_t lived = time(NULL) - p->slots[i].started;
 
 			if (WIFSIGNALED(status))
-				log_msg(LOG_ERROR, NULL, "pool: worker %d killed by signal %d; replacing it",
-				    (int)pid, WTERMSIG(status));
+				log_msg(LOG_ERROR, NULL,
+				    "pool: worker %d killed by signal %d; replacing it", (int)pid,
+				    WTERMSIG(status));
 			else
-				log_msg(LOG_ERROR, NULL, "pool: worker %d exited with %d; replacing it",
-				    (int)pid, WEXITSTATUS(status));
+				log_msg(LOG_ERROR, NULL,
+				    "pool: worker %d exited with %d; replacing it", (int)pid,
+				    WEXITSTATUS(status));
 			/* A worker that dies at once would fork in a loop: back off. */
 			if (lived < 1) {
-				p->backoff = p->backoff ? (p->backoff * 2 > 10 ? 10 : p->backoff * 2) : 1;
+				p->backoff =
+				    p->backoff ? (p->backoff * 2 > 10 ? 10 : p->backoff * 2) : 1;
 				p->spawn_after = time(NULL) + p->backoff;
 			} else
 				p->backoff = 0;
@@ -164,7 +167,8 @@ reload(struct pool *p)
 	char err[256];
 
 	if (config_load(&cfg, p->opts->config_path, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERROR, NULL, "pool: reload refused, keeping the running configuration: %s", err);
+		log_msg(LOG_ERROR, NULL,
+		    "pool: reload refused, keeping the running configuration: %s", err);
 		return;
 	}
 	config_free(&p->app->cfg);
@@ -237,7 +241,7 @@ pool_run(struct app *app, const struct pool_opts *opts)
 	log_msg(LOG_INFO, NULL, "pool: started with %ld workers", wanted(&p));
 	balance(&p);
 	for (;;) {
-		struct timespec tick = { 1, 0 };
+		struct timespec tick = {1, 0};
 		int sig = sigtimedwait(&set, NULL, &tick);
 
 		if (sig == SIGCHLD)

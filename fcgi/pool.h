@@ -13,8 +13,8 @@
 #include "app.h"
 
 struct pool_opts {
-	const char *config_path;	/* NULL: defaults and environment only */
-	long workers;			/* --workers, or 0 to use WORKERS */
+	const char *config_path; /* NULL: defaults and environment only */
+	long workers;            /* --workers, or 0 to use WORKERS */
 	int listen_fd;
 };
 

@@ -11,48 +11,48 @@
 #include "arena.h"
 
 static const short statuses[APP_ERR__MAX] = {
-	[APP_ERR_OK] = 200,
-	[APP_ERR_BAD_REQUEST] = 400,
-	[APP_ERR_INVALID_JSON] = 400,
-	[APP_ERR_INVALID_CURSOR] = 400,
-	[APP_ERR_INVALID_TENANT] = 400,
-	[APP_ERR_INVALID_QUERY] = 400,
-	[APP_ERR_TENANT_MISMATCH] = 400,
-	[APP_ERR_INVALID_LINK_TOKEN] = 400,
-	[APP_ERR_UNAUTHENTICATED] = 401,
-	[APP_ERR_INVALID_TOKEN] = 401,
-	[APP_ERR_TOKEN_EXPIRED] = 401,
-	[APP_ERR_REFRESH_TOKEN_REUSED] = 401,
-	[APP_ERR_INVALID_CREDENTIALS] = 401,
-	[APP_ERR_FORBIDDEN] = 403,
-	[APP_ERR_NOT_A_MEMBER] = 403,
-	[APP_ERR_EMAIL_NOT_VERIFIED] = 403,
-	[APP_ERR_ACCOUNT_DISABLED] = 403,
-	[APP_ERR_TENANT_SUSPENDED] = 403,
-	[APP_ERR_TENANT_TOKEN_MISMATCH] = 403,
-	[APP_ERR_IMPERSONATION_FORBIDDEN] = 403,
-	[APP_ERR_INVITE_EMAIL_MISMATCH] = 403,
-	[APP_ERR_NOT_FOUND] = 404,
-	[APP_ERR_TENANT_NOT_FOUND] = 404,
-	[APP_ERR_METHOD_NOT_ALLOWED] = 405,
-	[APP_ERR_CONFLICT] = 409,
-	[APP_ERR_EMAIL_ALREADY_EXISTS] = 409,
-	[APP_ERR_SLUG_TAKEN] = 409,
-	[APP_ERR_PROJECT_NAME_TAKEN] = 409,
-	[APP_ERR_ALREADY_VERIFIED] = 409,
-	[APP_ERR_ALREADY_MEMBER] = 409,
-	[APP_ERR_INVITE_PENDING] = 409,
-	[APP_ERR_LAST_OWNER] = 409,
-	[APP_ERR_TENANT_DELETED] = 410,
-	[APP_ERR_PRECONDITION_FAILED] = 412,
-	[APP_ERR_PAYLOAD_TOO_LARGE] = 413,
-	[APP_ERR_UNSUPPORTED_MEDIA_TYPE] = 415,
-	[APP_ERR_VALIDATION_FAILED] = 422,
-	[APP_ERR_WEAK_PASSWORD] = 422,
-	[APP_ERR_RATE_LIMITED] = 429,
-	[APP_ERR_INTERNAL] = 500,
-	[APP_ERR_SERVICE_UNAVAILABLE] = 503,
-	[APP_ERR_TENANT_NOT_READY] = 503,
+    [APP_ERR_OK] = 200,
+    [APP_ERR_BAD_REQUEST] = 400,
+    [APP_ERR_INVALID_JSON] = 400,
+    [APP_ERR_INVALID_CURSOR] = 400,
+    [APP_ERR_INVALID_TENANT] = 400,
+    [APP_ERR_INVALID_QUERY] = 400,
+    [APP_ERR_TENANT_MISMATCH] = 400,
+    [APP_ERR_INVALID_LINK_TOKEN] = 400,
+    [APP_ERR_UNAUTHENTICATED] = 401,
+    [APP_ERR_INVALID_TOKEN] = 401,
+    [APP_ERR_TOKEN_EXPIRED] = 401,
+    [APP_ERR_REFRESH_TOKEN_REUSED] = 401,
+    [APP_ERR_INVALID_CREDENTIALS] = 401,
+    [APP_ERR_FORBIDDEN] = 403,
+    [APP_ERR_NOT_A_MEMBER] = 403,
+    [APP_ERR_EMAIL_NOT_VERIFIED] = 403,
+    [APP_ERR_ACCOUNT_DISABLED] = 403,
+    [APP_ERR_TENANT_SUSPENDED] = 403,
+    [APP_ERR_TENANT_TOKEN_MISMATCH] = 403,
+    [APP_ERR_IMPERSONATION_FORBIDDEN] = 403,
+    [APP_ERR_INVITE_EMAIL_MISMATCH] = 403,
+    [APP_ERR_NOT_FOUND] = 404,
+    [APP_ERR_TENANT_NOT_FOUND] = 404,
+    [APP_ERR_METHOD_NOT_ALLOWED] = 405,
+    [APP_ERR_CONFLICT] = 409,
+    [APP_ERR_EMAIL_ALREADY_EXISTS] = 409,
+    [APP_ERR_SLUG_TAKEN] = 409,
+    [APP_ERR_PROJECT_NAME_TAKEN] = 409,
+    [APP_ERR_ALREADY_VERIFIED] = 409,
+    [APP_ERR_ALREADY_MEMBER] = 409,
+    [APP_ERR_INVITE_PENDING] = 409,
+    [APP_ERR_LAST_OWNER] = 409,
+    [APP_ERR_TENANT_DELETED] = 410,
+    [APP_ERR_PRECONDITION_FAILED] = 412,
+    [APP_ERR_PAYLOAD_TOO_LARGE] = 413,
+    [APP_ERR_UNSUPPORTED_MEDIA_TYPE] = 415,
+    [APP_ERR_VALIDATION_FAILED] = 422,
+    [APP_ERR_WEAK_PASSWORD] = 422,
+    [APP_ERR_RATE_LIMITED] = 429,
+    [APP_ERR_INTERNAL] = 500,
+    [APP_ERR_SERVICE_UNAVAILABLE] = 503,
+    [APP_ERR_TENANT_NOT_READY] = 503,
 };
 
 int
@@ -64,8 +64,8 @@ respond_status(enum app_err e)
 void
 respond_error(struct request *req, struct response *resp, enum app_err err)
 {
-	json_t *e = json_pack("{s:s, s:s, s:s}", "code", app_errcode(err),
-	    "message", app_strerror(err), "request_id", req->request_id);
+	json_t *e = json_pack("{s:s, s:s, s:s}", "code", app_errcode(err), "message",
+	    app_strerror(err), "request_id", req->request_id);
 
 	if (e != NULL && req->err_details != NULL)
 		json_object_set(e, "details", req->err_details);
@@ -83,26 +83,46 @@ static const char *
 reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 412: return "Precondition Failed";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
 	}
 }
 
@@ -119,7 +139,8 @@ render_cors(FILE *f, const struct app *app, const struct request *req)
 {
 	if (!config_origin_allowed(&app->cfg, req->origin))
 		return;
-	fprintf(f, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n"
+	fprintf(f,
+	    "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n"
 	    "Access-Control-Expose-Headers: X-Request-ID, ETag, Location, Retry-After\r\n",
 	    req->origin);
 }

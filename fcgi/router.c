@@ -33,8 +33,8 @@ match(const char *pattern, const char *path, size_t spans[][2], size_t *nspans)
 }
 
 int
-router_find(struct arena *a, const char *method, const char *path,
-    const char **params, size_t *nparams, char *allow, size_t allowlen)
+router_find(struct arena *a, const char *method, const char *path, const char **params,
+    size_t *nparams, char *allow, size_t allowlen)
 {
 	size_t spans[HTTP_PARAMS_MAX][2], n, i, j;
 
@@ -44,8 +44,8 @@ router_find(struct arena *a, const char *method, const char *path,
 		if (!match(routes[i].pattern, path, spans, &n))
 			continue;
 		/* HEAD is GET without the body (serve() leaves it out). */
-		if (strcmp(routes[i].method, method) == 0 || (strcmp(method, "HEAD") == 0 &&
-		    strcmp(routes[i].method, "GET") == 0)) {
+		if (strcmp(routes[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
 			for (j = 0; j < n; j++)
 				params[j] = arena_strndup(a, path + spans[j][0], spans[j][1]);
 			*nparams = n;

@@ -17,7 +17,7 @@
  * an Allow list ("GET, POST") into allow (size allowlen); allow[0] is NUL
  * for an unknown path.
  */
-int router_find(struct arena *, const char *method, const char *path,
-    const char **params, size_t *nparams, char *allow, size_t allowlen);
+int router_find(struct arena *, const char *method, const char *path, const char **params,
+    size_t *nparams, char *allow, size_t allowlen);
 
 #endif

@@ -97,8 +97,8 @@ static enum app_err
 read_body(struct app *app, struct request *req, FCGX_Request *fr)
 {
 	const struct route *r = req->route;
-	const char *type = r->needs & NEED_JSON ? "application/json"
-	    : "application/x-www-form-urlencoded";
+	const char *type =
+	    r->needs & NEED_JSON ? "application/json" : "application/x-www-form-urlencoded";
 	char *buf;
 	size_t n;
 
@@ -143,14 +143,13 @@ preflight(struct app *app, struct request *req, struct response *resp, const cha
 
 /* Finds the route and runs its handler; returns the error to answer with. */
 static enum app_err
-dispatch(struct app *app, struct request *req, struct response *resp,
-    FCGX_Request *fr, int *route)
+dispatch(struct app *app, struct request *req, struct response *resp, FCGX_Request *fr, int *route)
 {
 	char allow[64];
 	enum app_err err;
 
-	*route = router_find(req->arena, req->method, req->path, req->params,
-	    &req->nparams, allow, sizeof(allow));
+	*route = router_find(
+	    req->arena, req->method, req->path, req->params, &req->nparams, allow, sizeof(allow));
 	if (*route < 0) {
 		if (allow[0] == '\0')
 			return APP_ERR_NOT_FOUND;
@@ -161,7 +160,7 @@ dispatch(struct app *app, struct request *req, struct response *resp,
 	}
 	req->route = &routes[*route];
 	if (((req->route->needs & NEED_AUTH) ||
-	    ((req->route->needs & NEED_AUTH_IF_GIVEN) && req->authorization != NULL)) &&
+	        ((req->route->needs & NEED_AUTH_IF_GIVEN) && req->authorization != NULL)) &&
 	    (err = session_authenticate(app, req)) != APP_OK)
 		return err;
 	if ((req->route->needs & NEED_TENANT) == NEED_TENANT &&
@@ -216,6 +215,6 @@ serve(struct app *app, FCGX_Request *fr, struct arena *a)
 	FCGX_FFlush(fr->out);
 	secs = seconds_since(&t0);
 	metrics_request(app->metrics, route, resp.status, secs);
-	log_request(&(struct log_request){ req.request_id, req.method, req.path,
-	    req.log_tenant, req.log_user, resp.status, secs * 1000.0 });
+	log_request(&(struct log_request){req.request_id, req.method, req.path, req.log_tenant,
+	    req.log_user, resp.status, secs * 1000.0});
 }

@@ -36,7 +36,7 @@ on_term(int sig)
 static void
 worker_signals(sigset_t *waitmask)
 {
-	struct sigaction sa = { .sa_handler = on_term };
+	struct sigaction sa = {.sa_handler = on_term};
 	sigset_t block;
 
 	sigemptyset(&sa.sa_mask);
@@ -74,7 +74,7 @@ worker_main(struct app *app, int listen_fd, pid_t master)
 	if (FCGX_InitRequest(&fr, listen_fd, 0) != 0)
 		_exit(1);
 	while (!stopping) {
-		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
 		int rc;
 
 		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {

@@ -55,7 +55,7 @@ static const char sql_revoke_family[] =
     " WHERE session_id = $1 AND revoked_at IS NULL";
 
 static const struct field refresh_fields[] = {
-	{ "refresh_token", FIELD_STRING, 1, 1, 8192, NULL },
+    {"refresh_token", FIELD_STRING, 1, 1, 8192, NULL},
 };
 
 /* The token did not rotate: expired, unknown, or used before (a theft). */
@@ -67,20 +67,21 @@ refresh_refused(struct app *app, struct request *req, const char *hash)
 	PGresult *res;
 	enum app_err err;
 
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_refresh_why, 1, &hash },
-	    &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_refresh_why, 1, &hash},
+	         &res)) != APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
 		return APP_ERR_INVALID_TOKEN;
 	if (strcmp(db_value(res, 0, 0), "t") != 0)
 		return strcmp(db_value(res, 0, 1), "t") == 0 ? APP_ERR_TOKEN_EXPIRED
-		    : APP_ERR_INVALID_TOKEN;
+		                                             : APP_ERR_INVALID_TOKEN;
 	/* A used token again: whoever holds the family, it is compromised. */
 	sid = db_value(res, 0, 2);
 	uid = db_value(res, 0, 3);
-	st[0] = (struct db_stmt){ sql_revoke_family, 1, &sid };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "auth.refresh_reuse_detected", uid,
-	    NULL, db_value(res, 0, 4), "session", sid, NULL });
+	st[0] = (struct db_stmt){sql_revoke_family, 1, &sid};
+	st[1] = audit_stmt(req,
+	    &(struct audit_entry){"auth.refresh_reuse_detected", uid, NULL, db_value(res, 0, 4),
+	        "session", sid, NULL});
 	if ((err = db_tx(app->db, req->arena, NULL, st, 2, NULL)) != APP_OK)
 		return err;
 	return APP_ERR_REFRESH_TOKEN_REUSED;
@@ -108,8 +109,8 @@ auth_refresh(struct app *app, struct request *req, struct response *resp)
 	p[0] = hash;
 	p[1] = next_hash;
 	p[2] = arena_printf(req->arena, "%ld", app->cfg.refresh_token_ttl);
-	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_rotate, 3, p }, 1,
-	    &res)) != APP_OK)
+	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){sql_rotate, 3, p}, 1,
+	         &res)) != APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
 		return refresh_refused(app, req, hash);
@@ -150,9 +151,10 @@ auth_logout(struct app *app, struct request *req, struct response *resp)
 	p[0] = who->user_id;
 	p[1] = who->session_id;
 	p[2] = hash;
-	st[0] = (struct db_stmt){ sql_logout, 3, p };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "auth.logout", who->user_id,
-	    who->impersonator_id, who->tenant_id, "session", who->session_id, NULL });
+	st[0] = (struct db_stmt){sql_logout, 3, p};
+	st[1] = audit_stmt(req,
+	    &(struct audit_entry){"auth.logout", who->user_id, who->impersonator_id, who->tenant_id,
+	        "session", who->session_id, NULL});
 	if ((err = db_tx(app->db, req->arena, NULL, st, 2, NULL)) != APP_OK)
 		return err;
 	resp->status = 204;
@@ -178,9 +180,10 @@ auth_logout_all(struct app *app, struct request *req, struct response *resp)
 		return APP_ERR_IMPERSONATION_FORBIDDEN;
 	/* Locked first, so no session being made right now escapes the revocation. */
 	st[0] = session_lock_user(req, who->user_id, NULL);
-	st[1] = (struct db_stmt){ sql_logout_all, 1, &who->user_id };
-	st[2] = audit_stmt(req, &(struct audit_entry){ "auth.logout_all", who->user_id,
-	    NULL, who->tenant_id, "user", who->user_id, NULL });
+	st[1] = (struct db_stmt){sql_logout_all, 1, &who->user_id};
+	st[2] = audit_stmt(req,
+	    &(struct audit_entry){
+	        "auth.logout_all", who->user_id, NULL, who->tenant_id, "user", who->user_id, NULL});
 	if ((err = db_tx(app->db, req->arena, NULL, st, 3, NULL)) != APP_OK)
 		return err;
 	resp->status = 204;
@@ -196,18 +199,16 @@ auth_me(struct app *app, struct request *req, struct response *resp)
 
 	(void)app;
 	if (who->tenant_id != NULL)
-		tenant = json_pack("{s:s, s:s, s:s, s:s}", "id", who->tenant_id,
-		    "slug", who->tenant_slug, "name", who->tenant_name,
-		    "status", who->tenant_status);
+		tenant = json_pack("{s:s, s:s, s:s, s:s}", "id", who->tenant_id, "slug",
+		    who->tenant_slug, "name", who->tenant_name, "status", who->tenant_status);
 	if (who->impersonator_id != NULL)
 		imp = json_pack("{s:s}", "id", who->impersonator_id);
 	resp->no_store = 1;
-	return response_json(req, resp, 200, json_pack(
-	    "{s:{s:s, s:s, s:s, s:b, s:b, s:s}, s:o, s:s?, s:o}",
-	    "user", "id", who->user_id, "email", who->email, "full_name", who->full_name,
-	    "email_verified", who->email_verified, "is_superuser", who->is_superuser,
-	    "created_at", who->created_at,
-	    "tenant", tenant, "role", who->role, "impersonator", imp));
+	return response_json(req, resp, 200,
+	    json_pack("{s:{s:s, s:s, s:s, s:b, s:b, s:s}, s:o, s:s?, s:o}", "user", "id",
+	        who->user_id, "email", who->email, "full_name", who->full_name, "email_verified",
+	        who->email_verified, "is_superuser", who->is_superuser, "created_at",
+	        who->created_at, "tenant", tenant, "role", who->role, "impersonator", imp));
 }
 
 static int
@@ -217,7 +218,7 @@ slug_ok(const char *s)
 }
 
 static const struct field switch_fields[] = {
-	{ "tenant_slug", FIELD_STRING, 1, 3, 56, slug_ok },
+    {"tenant_slug", FIELD_STRING, 1, 3, 56, slug_ok},
 };
 
 static const char sql_switch[] =
@@ -225,8 +226,7 @@ static const char sql_switch[] =
     " LEFT JOIN public.user_tenant_membership m ON m.tenant_id = t.id AND m.user_id = $1"
     " WHERE t.slug = $2 AND t.status NOT IN ('deleting', 'deleted')";
 
-static const char sql_end_session[] =
-    "UPDATE public.sessions SET revoked_at = now() WHERE id = $1";
+static const char sql_end_session[] = "UPDATE public.sessions SET revoked_at = now() WHERE id = $1";
 
 /* POST /auth/switch-tenant {tenant_slug}: 200 a pair for that tenant; 403, 404. */
 enum app_err
@@ -246,8 +246,8 @@ auth_switch_tenant(struct app *app, struct request *req, struct response *resp)
 		return err;
 	p[0] = who->user_id;
 	p[1] = json_str(req->json, "tenant_slug");
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_switch, 2, p },
-	    &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_switch, 2, p}, &res)) !=
+	    APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
 		return APP_ERR_TENANT_NOT_FOUND;
@@ -263,7 +263,7 @@ auth_switch_tenant(struct app *app, struct request *req, struct response *resp)
 	/* The session it switches from, still alive, ends; the new one replaces it. */
 	before[0] = session_lock_user(req, who->user_id, NULL);
 	before[1] = session_lock_session(req, who->session_id);
-	before[2] = (struct db_stmt){ sql_end_session, 1, &who->session_id };
+	before[2] = (struct db_stmt){sql_end_session, 1, &who->session_id};
 	if ((err = session_start(app, req, &s, before, 3, 3, &pair)) != APP_OK)
 		return err;
 	return session_reply(req, resp, 200, &s, &pair);

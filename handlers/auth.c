@@ -29,11 +29,11 @@ slug_ok(const char *s)
 /* ---- register ------------------------------------------------------- */
 
 static const struct field register_fields[] = {
-	{ "email", FIELD_STRING, 1, 3, 254, email_is_valid },
-	{ "password", FIELD_STRING, 1, 1, 4096, NULL },
-	{ "full_name", FIELD_STRING, 1, 1, 200, NULL },
-	{ "tenant_name", FIELD_STRING, 1, 1, 200, NULL },
-	{ "tenant_slug", FIELD_STRING, 1, 3, 56, slug_ok },
+    {"email", FIELD_STRING, 1, 3, 254, email_is_valid},
+    {"password", FIELD_STRING, 1, 1, 4096, NULL},
+    {"full_name", FIELD_STRING, 1, 1, 200, NULL},
+    {"tenant_name", FIELD_STRING, 1, 1, 200, NULL},
+    {"tenant_slug", FIELD_STRING, 1, 3, 56, slug_ok},
 };
 
 /*
@@ -102,25 +102,22 @@ auth_register(struct app *app, struct request *req, struct response *resp)
 	p[4] = words[1];
 	p[5] = thash;
 	p[6] = mail_token_payload(req->arena, &app->cfg, "Verify your email address",
-	    "Welcome! Please confirm that this is your email address.",
-	    "/verify-email", token, "24 hours");
+	    "Welcome! Please confirm that this is your email address.", "/verify-email", token,
+	    "24 hours");
 	p[7] = req->remote_addr;
 	p[8] = req->user_agent;
 	p[9] = req->request_id;
-	err = db_tx(app->db, req->arena, NULL,
-	    &(struct db_stmt){ sql_register, 10, p }, 1, &res);
+	err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){sql_register, 10, p}, 1, &res);
 	if (err != APP_OK)
 		return err;
 	resp->no_store = 1;
-	return response_json(req, resp, 202, json_pack(
-	    "{s:{s:s, s:s, s:s, s:b, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s}",
-	    "user", "id", db_value(res, 0, 0), "email", db_value(res, 0, 1),
-	    "full_name", db_value(res, 0, 2), "email_verified", 0,
-	    "created_at", db_value(res, 0, 3),
-	    "tenant", "id", db_value(res, 0, 4), "slug", db_value(res, 0, 5),
-	    "name", db_value(res, 0, 6), "status", db_value(res, 0, 7),
-	    "created_at", db_value(res, 0, 8),
-	    "job_id", db_value(res, 0, 9)));
+	return response_json(req, resp, 202,
+	    json_pack("{s:{s:s, s:s, s:s, s:b, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s}", "user",
+	        "id", db_value(res, 0, 0), "email", db_value(res, 0, 1), "full_name",
+	        db_value(res, 0, 2), "email_verified", 0, "created_at", db_value(res, 0, 3),
+	        "tenant", "id", db_value(res, 0, 4), "slug", db_value(res, 0, 5), "name",
+	        db_value(res, 0, 6), "status", db_value(res, 0, 7), "created_at",
+	        db_value(res, 0, 8), "job_id", db_value(res, 0, 9)));
 }
 
 /* ---- login ---------------------------------------------------------- */
@@ -139,9 +136,8 @@ static const char sql_login[] =
     " LEFT JOIN public.user_tenant_membership m ON m.user_id = u.id AND m.tenant_id = t.id";
 
 /* Compare-and-set: a concurrent password change wins over the upgrade. */
-static const char sql_rehash[] =
-    "UPDATE public.users SET password_hash = $3, updated_at = now()"
-    " WHERE id = $1 AND password_hash = $2";
+static const char sql_rehash[] = "UPDATE public.users SET password_hash = $3, updated_at = now()"
+                                 " WHERE id = $1 AND password_hash = $2";
 
 static enum app_err
 tenant_state(const char *status)
@@ -152,17 +148,17 @@ tenant_state(const char *status)
 		return APP_ERR_TENANT_DELETED;
 	if (strcmp(status, "failed") == 0)
 		return APP_ERR_TENANT_NOT_READY;
-	return APP_OK;	/* ready, or provisioning: login works while it provisions */
+	return APP_OK; /* ready, or provisioning: login works while it provisions */
 }
 
 static void
-login_refused(struct app *app, struct request *req, const char *user_id,
-    const char *tenant_id, const char *why)
+login_refused(struct app *app, struct request *req, const char *user_id, const char *tenant_id,
+    const char *why)
 {
 	json_t *d = req_json(req, json_pack("{s:s}", "reason", why));
 
-	audit_failure(app->db, req, &(struct audit_entry){ "auth.login", user_id, NULL,
-	    tenant_id, "user", user_id, d });
+	audit_failure(app->db, req,
+	    &(struct audit_entry){"auth.login", user_id, NULL, tenant_id, "user", user_id, d});
 }
 
 /*
@@ -187,7 +183,8 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 	p[0] = email;
 	p[1] = slug;
 	p[2] = host;
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_login, 3, p }, &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_login, 3, p}, &res)) !=
+	    APP_OK)
 		return err;
 	uid = db_value(res, 0, 0);
 	stored = db_value(res, 0, 1);
@@ -224,15 +221,15 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 	s->role = db_value(res, 0, 7);
 	/* The password verified must still be the account's when the session starts. */
 	extra[nextra++] = session_lock_user(req, uid, stored);
-	extra[nextra++] = audit_stmt(req, &(struct audit_entry){ "auth.login", uid, NULL,
-	    tid, "user", uid, NULL });
+	extra[nextra++] =
+	    audit_stmt(req, &(struct audit_entry){"auth.login", uid, NULL, tid, "user", uid, NULL});
 	if (v == PASSWORD_OK_REHASH) {
 		const char **rp = arena_alloc(req->arena, 3 * sizeof(*rp));
 
 		rp[0] = uid;
 		rp[1] = stored;
 		if ((rp[2] = credentials_hash(app, req, password)) != NULL)
-			extra[nextra++] = (struct db_stmt){ sql_rehash, 3, rp };
+			extra[nextra++] = (struct db_stmt){sql_rehash, 3, rp};
 	}
 	req->log_user = uid;
 	req->log_tenant = s->tenant_slug;
@@ -240,8 +237,8 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 }
 
 static const struct field login_fields[] = {
-	{ "email", FIELD_STRING, 1, 1, 254, NULL },
-	{ "password", FIELD_STRING, 1, 1, 4096, NULL },
+    {"email", FIELD_STRING, 1, 1, 254, NULL},
+    {"password", FIELD_STRING, 1, 1, 4096, NULL},
 };
 
 /* POST /auth/login: 200 a token pair; 401, 403, 404, 422. */
@@ -254,8 +251,8 @@ auth_login(struct app *app, struct request *req, struct response *resp)
 
 	if ((err = request_fields(req, login_fields, 2)) != APP_OK)
 		return err;
-	err = login(app, req, json_str(req->json, "email"), json_str(req->json, "password"),
-	    &s, &pair);
+	err = login(
+	    app, req, json_str(req->json, "email"), json_str(req->json, "password"), &s, &pair);
 	if (err != APP_OK)
 		return err;
 	return session_reply(req, resp, 200, &s, &pair);
@@ -263,12 +260,11 @@ auth_login(struct app *app, struct request *req, struct response *resp)
 
 /* An OAuth2 error answer (RFC 6749, section 5.2). */
 static enum app_err
-oauth_error(struct request *req, struct response *resp, const char *error,
-    const char *description)
+oauth_error(struct request *req, struct response *resp, const char *error, const char *description)
 {
 	resp->no_store = 1;
-	return response_json(req, resp, 400, json_pack("{s:s, s:s}", "error", error,
-	    "error_description", description));
+	return response_json(req, resp, 400,
+	    json_pack("{s:s, s:s}", "error", error, "error_description", description));
 }
 
 /*
@@ -296,11 +292,11 @@ auth_token(struct app *app, struct request *req, struct response *resp)
 		return oauth_error(req, resp, "invalid_request",
 		    "grant_type, username and password are each required once.");
 	if (strcmp(grant, "password") != 0)
-		return oauth_error(req, resp, "unsupported_grant_type",
-		    "Only the password grant is supported.");
+		return oauth_error(
+		    req, resp, "unsupported_grant_type", "Only the password grant is supported.");
 	if (user == NULL || pass == NULL || *user == '\0' || *pass == '\0')
-		return oauth_error(req, resp, "invalid_request",
-		    "username and password are required.");
+		return oauth_error(
+		    req, resp, "invalid_request", "username and password are required.");
 	err = login(app, req, user, pass, &s, &pair);
 	if (err == APP_ERR_INVALID_CREDENTIALS)
 		return oauth_error(req, resp, "invalid_grant", app_strerror(err));
@@ -312,7 +308,7 @@ auth_token(struct app *app, struct request *req, struct response *resp)
 /* ---- email verification --------------------------------------------- */
 
 static const struct field token_fields[] = {
-	{ "token", FIELD_STRING, 1, 1, 8192, NULL },
+    {"token", FIELD_STRING, 1, 1, 8192, NULL},
 };
 
 static const char sql_verify[] =
@@ -345,8 +341,8 @@ auth_verify_email(struct app *app, struct request *req, struct response *resp)
 	p[1] = req->remote_addr;
 	p[2] = req->user_agent;
 	p[3] = req->request_id;
-	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_verify, 4, p }, 1,
-	    &res)) != APP_OK)
+	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){sql_verify, 4, p}, 1,
+	         &res)) != APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
 		return APP_ERR_INVALID_LINK_TOKEN;
@@ -376,10 +372,9 @@ auth_resend_verification(struct app *app, struct request *req, struct response *
 	p[0] = req->who->user_id;
 	p[1] = hash;
 	p[2] = mail_token_payload(req->arena, &app->cfg, "Verify your email address",
-	    "Please confirm that this is your email address.", "/verify-email", token,
-	    "24 hours");
-	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_resend, 3, p }, 1,
-	    NULL)) != APP_OK)
+	    "Please confirm that this is your email address.", "/verify-email", token, "24 hours");
+	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){sql_resend, 3, p}, 1,
+	         NULL)) != APP_OK)
 		return err;
 	return response_json(req, resp, 202, json_pack("{s:s}", "status", "accepted"));
 }
@@ -387,7 +382,7 @@ auth_resend_verification(struct app *app, struct request *req, struct response *
 /* ---- forgotten and changed passwords ---------------------------------- */
 
 static const struct field forgot_fields[] = {
-	{ "email", FIELD_STRING, 1, 3, 254, email_is_valid },
+    {"email", FIELD_STRING, 1, 3, 254, email_is_valid},
 };
 
 /*
@@ -431,15 +426,15 @@ auth_forgot_password(struct app *app, struct request *req, struct response *resp
 	p[3] = req->remote_addr;
 	p[4] = req->user_agent;
 	p[5] = req->request_id;
-	err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_forgot, 6, p }, 1, NULL);
+	err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){sql_forgot, 6, p}, 1, NULL);
 	if (err != APP_OK)
 		return err;
 	return response_json(req, resp, 202, json_pack("{s:s}", "status", "accepted"));
 }
 
 static const struct field reset_fields[] = {
-	{ "token", FIELD_STRING, 1, 1, 8192, NULL },
-	{ "new_password", FIELD_STRING, 1, 1, 4096, NULL },
+    {"token", FIELD_STRING, 1, 1, 8192, NULL},
+    {"new_password", FIELD_STRING, 1, 1, 4096, NULL},
 };
 
 static const char sql_reset_lookup[] =
@@ -480,16 +475,16 @@ auth_reset_password(struct app *app, struct request *req, struct response *resp)
 		return err;
 	token_hash(json_str(req->json, "token"), hash);
 	p[0] = hash;
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_reset_lookup, 1, p },
-	    &res)) != APP_OK)
+	if ((err = db_query(
+	         app->db, req->arena, &(struct db_stmt){sql_reset_lookup, 1, p}, &res)) != APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
 		return APP_ERR_INVALID_LINK_TOKEN;
 	password = json_str(req->json, "new_password");
 	words[0] = db_value(res, 0, 1);
 	words[1] = NULL;
-	if ((err = credentials_strong(req, "new_password", password, db_value(res, 0, 0),
-	    words)) != APP_OK)
+	if ((err = credentials_strong(req, "new_password", password, db_value(res, 0, 0), words)) !=
+	    APP_OK)
 		return err;
 	if ((p[1] = credentials_hash(app, req, password)) == NULL)
 		return APP_ERR_INTERNAL;
@@ -497,22 +492,21 @@ auth_reset_password(struct app *app, struct request *req, struct response *resp)
 	p[3] = req->user_agent;
 	p[4] = req->request_id;
 	st[0] = session_lock_user(req, db_value(res, 0, 2), NULL);
-	st[1] = (struct db_stmt){ sql_reset, 5, p };
+	st[1] = (struct db_stmt){sql_reset, 5, p};
 	if ((err = db_tx(app->db, req->arena, NULL, st, 2, rr)) != APP_OK)
 		return err == APP_ERR_INVALID_CREDENTIALS ? APP_ERR_INVALID_LINK_TOKEN : err;
 	if (PQntuples(rr[1]) != 1)
-		return APP_ERR_INVALID_LINK_TOKEN;	/* used by a concurrent reset */
+		return APP_ERR_INVALID_LINK_TOKEN; /* used by a concurrent reset */
 	resp->no_store = 1;
 	return response_json(req, resp, 200, json_pack("{s:s}", "status", "password_reset"));
 }
 
 static const struct field change_fields[] = {
-	{ "current_password", FIELD_STRING, 1, 1, 4096, NULL },
-	{ "new_password", FIELD_STRING, 1, 1, 4096, NULL },
+    {"current_password", FIELD_STRING, 1, 1, 4096, NULL},
+    {"new_password", FIELD_STRING, 1, 1, 4096, NULL},
 };
 
-static const char sql_current_hash[] =
-    "SELECT password_hash FROM public.users WHERE id = $1";
+static const char sql_current_hash[] = "SELECT password_hash FROM public.users WHERE id = $1";
 
 /* Before the new session is made: every other session of the user ends. */
 static const char sql_change[] =
@@ -527,8 +521,8 @@ auth_change_password(struct app *app, struct request *req, struct response *resp
 {
 	struct password_params pp = password_params_from_config(&app->cfg);
 	const struct principal *who = req->who;
-	struct session_subject s = { who->user_id, who->tenant_id, who->tenant_slug,
-	    who->role, NULL };
+	struct session_subject s = {
+	    who->user_id, who->tenant_id, who->tenant_slug, who->role, NULL};
 	struct session_pair pair;
 	struct db_stmt extra[4];
 	const char *current, *password, *words[2], **p;
@@ -539,14 +533,15 @@ auth_change_password(struct app *app, struct request *req, struct response *resp
 		return APP_ERR_IMPERSONATION_FORBIDDEN;
 	if ((err = request_fields(req, change_fields, 2)) != APP_OK)
 		return err;
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_current_hash, 1,
-	    &who->user_id }, &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena,
+	         &(struct db_stmt){sql_current_hash, 1, &who->user_id}, &res)) != APP_OK)
 		return err;
 	current = json_str(req->json, "current_password");
 	if (password_verify(&pp, db_value(res, 0, 0), current, strlen(current)) ==
 	    PASSWORD_MISMATCH) {
-		audit_failure(app->db, req, &(struct audit_entry){ "auth.password_changed",
-		    who->user_id, NULL, who->tenant_id, "user", who->user_id, NULL });
+		audit_failure(app->db, req,
+		    &(struct audit_entry){"auth.password_changed", who->user_id, NULL,
+		        who->tenant_id, "user", who->user_id, NULL});
 		return APP_ERR_INVALID_CREDENTIALS;
 	}
 	password = json_str(req->json, "new_password");
@@ -561,9 +556,10 @@ auth_change_password(struct app *app, struct request *req, struct response *resp
 	/* Still the password just verified, still a live session: then change. */
 	extra[0] = session_lock_user(req, who->user_id, db_value(res, 0, 0));
 	extra[1] = session_lock_session(req, who->session_id);
-	extra[2] = (struct db_stmt){ sql_change, 2, p };
-	extra[3] = audit_stmt(req, &(struct audit_entry){ "auth.password_changed",
-	    who->user_id, NULL, who->tenant_id, "user", who->user_id, NULL });
+	extra[2] = (struct db_stmt){sql_change, 2, p};
+	extra[3] = audit_stmt(req,
+	    &(struct audit_entry){"auth.password_changed", who->user_id, NULL, who->tenant_id,
+	        "user", who->user_id, NULL});
 	if ((err = session_start(app, req, &s, extra, 4, 3, &pair)) != APP_OK)
 		return err;
 	return session_reply(req, resp, 200, &s, &pair);

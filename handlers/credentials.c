@@ -9,15 +9,15 @@
 #include "password.h"
 
 enum app_err
-credentials_strong(struct request *req, const char *field, const char *password,
-    const char *email, const char *const *words)
+credentials_strong(struct request *req, const char *field, const char *password, const char *email,
+    const char *const *words)
 {
 	enum password_weakness w = password_strength(password, strlen(password), email, words);
 
 	if (w == PASSWORD_STRONG)
 		return APP_OK;
-	req->err_details = req_json(req, json_pack("[{s:s, s:s}]", "field", field,
-	    "issue", password_weakness_reason(w)));
+	req->err_details = req_json(
+	    req, json_pack("[{s:s, s:s}]", "field", field, "issue", password_weakness_reason(w)));
 	return APP_ERR_WEAK_PASSWORD;
 }
 
@@ -27,6 +27,6 @@ credentials_hash(struct app *app, struct request *req, const char *password)
 	struct password_params pp = password_params_from_config(&app->cfg);
 	char *out = arena_alloc(req->arena, PASSWORD_HASH_MAX);
 
-	return password_hash(&pp, password, strlen(password), out, PASSWORD_HASH_MAX) == 0
-	    ? out : NULL;
+	return password_hash(&pp, password, strlen(password), out, PASSWORD_HASH_MAX) == 0 ? out
+	                                                                                   : NULL;
 }

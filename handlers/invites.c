@@ -27,8 +27,8 @@ role_ok(const char *s)
 }
 
 static const struct field invite_fields[] = {
-	{ "email", FIELD_STRING, 1, 3, 254, email_is_valid },
-	{ "role", FIELD_STRING, 1, 1, 16, role_ok },
+    {"email", FIELD_STRING, 1, 3, 254, email_is_valid},
+    {"role", FIELD_STRING, 1, 1, 16, role_ok},
 };
 
 static const char sql_is_member[] =
@@ -54,9 +54,9 @@ static const char sql_invite[] =
 static json_t *
 invite_json(const PGresult *res, int i)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, i, 0),
-	    "email", db_value(res, i, 1), "role", db_value(res, i, 2),
-	    "status", db_value(res, i, 3), "expires_at", db_value(res, i, 4));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, i, 0), "email",
+	    db_value(res, i, 1), "role", db_value(res, i, 2), "status", db_value(res, i, 3),
+	    "expires_at", db_value(res, i, 4));
 }
 
 /* POST /invites {email, role}: 201 the invitation; 403, 409 ALREADY_MEMBER, INVITE_PENDING. */
@@ -79,8 +79,8 @@ invites_create(struct app *app, struct request *req, struct response *resp)
 	p = arena_alloc(req->arena, 6 * sizeof(*p));
 	p[0] = who->tenant_id;
 	p[1] = email;
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_is_member, 2, p },
-	    &res[0])) != APP_OK)
+	if ((err = db_query(
+	         app->db, req->arena, &(struct db_stmt){sql_is_member, 2, p}, &res[0])) != APP_OK)
 		return err;
 	if (PQntuples(res[0]) > 0)
 		return APP_ERR_ALREADY_MEMBER;
@@ -91,18 +91,19 @@ invites_create(struct app *app, struct request *req, struct response *resp)
 	p[4] = who->user_id;
 	p[5] = mail_token_payload(req->arena, &app->cfg,
 	    arena_printf(req->arena, "You are invited to %s", who->tenant_name),
-	    arena_printf(req->arena, "You have been invited to join %s as %s %s.",
-	    who->tenant_name, strcmp(role, "admin") == 0 || strcmp(role, "owner") == 0
-	    ? "an" : "a", role), "/accept-invite", token, "7 days");
-	st[0] = (struct db_stmt){ sql_expire, 2, p };
-	st[1] = (struct db_stmt){ sql_invite, 6, p };
-	st[2] = audit_stmt(req, &(struct audit_entry){ "invite.create", who->user_id,
-	    who->impersonator_id, who->tenant_id, "invite", NULL,
-	    req_json(req, json_pack("{s:s, s:s}", "email", email, "role", role)) });
+	    arena_printf(req->arena, "You have been invited to join %s as %s %s.", who->tenant_name,
+	        strcmp(role, "admin") == 0 || strcmp(role, "owner") == 0 ? "an" : "a", role),
+	    "/accept-invite", token, "7 days");
+	st[0] = (struct db_stmt){sql_expire, 2, p};
+	st[1] = (struct db_stmt){sql_invite, 6, p};
+	st[2] = audit_stmt(req,
+	    &(struct audit_entry){"invite.create", who->user_id, who->impersonator_id,
+	        who->tenant_id, "invite", NULL,
+	        req_json(req, json_pack("{s:s, s:s}", "email", email, "role", role))});
 	if ((err = db_tx(app->db, req->arena, NULL, st, 3, res)) != APP_OK)
 		return err;
-	response_header(resp, "Location", arena_printf(req->arena, "/api/v1/invites/%s",
-	    db_value(res[1], 0, 0)));
+	response_header(resp, "Location",
+	    arena_printf(req->arena, "/api/v1/invites/%s", db_value(res[1], 0, 0)));
 	return response_json(req, resp, 201, invite_json(res[1], 0));
 }
 
@@ -121,15 +122,15 @@ invites_list(struct app *app, struct request *req, struct response *resp)
 	enum app_err err;
 	int i;
 
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_list, 1,
-	    &req->who->tenant_id }, &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena,
+	         &(struct db_stmt){sql_list, 1, &req->who->tenant_id}, &res)) != APP_OK)
 		return err;
 	items = json_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_array_append_new(items, invite_json(res, i));
 	resp->no_store = 1;
-	return response_json(req, resp, 200, json_pack("{s:o, s:n}", "items", items,
-	    "next_cursor"));
+	return response_json(
+	    req, resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
 static const char sql_revoke[] =
@@ -151,9 +152,10 @@ invites_revoke(struct app *app, struct request *req, struct response *resp)
 	p = arena_alloc(req->arena, 2 * sizeof(*p));
 	p[0] = req->params[0];
 	p[1] = who->tenant_id;
-	st[0] = (struct db_stmt){ sql_revoke, 2, p };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "invite.revoke", who->user_id,
-	    who->impersonator_id, who->tenant_id, "invite", req->params[0], NULL });
+	st[0] = (struct db_stmt){sql_revoke, 2, p};
+	st[1] = audit_stmt(req,
+	    &(struct audit_entry){"invite.revoke", who->user_id, who->impersonator_id,
+	        who->tenant_id, "invite", req->params[0], NULL});
 	if ((err = db_begin(app->db, req->arena, NULL)) != APP_OK)
 		return err;
 	if ((err = db_query(app->db, req->arena, &st[0], &res[0])) != APP_OK)
@@ -205,9 +207,9 @@ static const char sql_new_user[] =
     " SELECT id, $6, $7 FROM u";
 
 static const struct field accept_fields[] = {
-	{ "token", FIELD_STRING, 1, 1, 8192, NULL },
-	{ "password", FIELD_STRING, 0, 1, 4096, NULL },
-	{ "full_name", FIELD_STRING, 0, 1, 200, NULL },
+    {"token", FIELD_STRING, 1, 1, 8192, NULL},
+    {"password", FIELD_STRING, 0, 1, 4096, NULL},
+    {"full_name", FIELD_STRING, 0, 1, 200, NULL},
 };
 
 struct invite {
@@ -216,8 +218,8 @@ struct invite {
 
 /* A signed-in user accepts: the address must be theirs. */
 static enum app_err
-accept_as_member(struct app *app, struct request *req, struct response *resp,
-    const struct invite *inv)
+accept_as_member(
+    struct app *app, struct request *req, struct response *resp, const struct invite *inv)
 {
 	const struct principal *who = req->who;
 	const char **p = arena_alloc(req->arena, 3 * sizeof(*p));
@@ -230,26 +232,27 @@ accept_as_member(struct app *app, struct request *req, struct response *resp,
 	p[0] = who->user_id;
 	p[1] = inv->tenant_id;
 	p[2] = inv->role;
-	st[0] = (struct db_stmt){ sql_consume, 1, &inv->hash };
-	st[1] = (struct db_stmt){ sql_join, 3, p };
-	st[2] = audit_stmt(req, &(struct audit_entry){ "invite.accept", who->user_id,
-	    who->impersonator_id, inv->tenant_id, "user", who->user_id,
-	    req_json(req, json_pack("{s:s}", "role", inv->role)) });
+	st[0] = (struct db_stmt){sql_consume, 1, &inv->hash};
+	st[1] = (struct db_stmt){sql_join, 3, p};
+	st[2] = audit_stmt(req,
+	    &(struct audit_entry){"invite.accept", who->user_id, who->impersonator_id,
+	        inv->tenant_id, "user", who->user_id,
+	        req_json(req, json_pack("{s:s}", "role", inv->role))});
 	if ((err = db_begin(app->db, req->arena, NULL)) != APP_OK)
 		return err;
 	if ((err = db_query(app->db, req->arena, &st[0], &res)) != APP_OK)
 		goto fail;
 	if (PQntuples(res) != 1) {
-		err = APP_ERR_INVALID_LINK_TOKEN;	/* used a moment ago */
+		err = APP_ERR_INVALID_LINK_TOKEN; /* used a moment ago */
 		goto fail;
 	}
 	if ((err = db_command(app->db, req->arena, &st[1])) != APP_OK ||
 	    (err = db_command(app->db, req->arena, &st[2])) != APP_OK ||
 	    (err = db_commit(app->db)) != APP_OK)
 		goto fail;
-	return response_json(req, resp, 200, json_pack("{s:{s:s, s:s, s:s, s:s}, s:s}",
-	    "tenant", "id", inv->tenant_id, "slug", inv->slug, "name", inv->name,
-	    "status", inv->status, "role", inv->role));
+	return response_json(req, resp, 200,
+	    json_pack("{s:{s:s, s:s, s:s, s:s}, s:s}", "tenant", "id", inv->tenant_id, "slug",
+	        inv->slug, "name", inv->name, "status", inv->status, "role", inv->role));
 fail:
 	db_rollback(app->db);
 	return err;
@@ -257,22 +260,23 @@ fail:
 
 /* No token: the invitation makes the account and signs it in. */
 static enum app_err
-accept_as_new_user(struct app *app, struct request *req, struct response *resp,
-    const struct invite *inv)
+accept_as_new_user(
+    struct app *app, struct request *req, struct response *resp, const struct invite *inv)
 {
 	const char *password = json_str(req->json, "password");
 	const char *full_name = json_str(req->json, "full_name");
-	const char *words[3] = { full_name, inv->name, NULL };
+	const char *words[3] = {full_name, inv->name, NULL};
 	const char **p = arena_alloc(req->arena, 7 * sizeof(*p));
 	char *uid = arena_alloc(req->arena, 37);
-	struct session_subject s = { uid, inv->tenant_id, inv->slug, inv->role, NULL };
+	struct session_subject s = {uid, inv->tenant_id, inv->slug, inv->role, NULL};
 	struct session_pair pair;
 	struct db_stmt st[2];
 	enum app_err err;
 
 	if (password == NULL || full_name == NULL) {
-		req->err_details = req_json(req, json_pack("[{s:s, s:s}]", "field",
-		    password == NULL ? "password" : "full_name", "issue", "required"));
+		req->err_details = req_json(req,
+		    json_pack("[{s:s, s:s}]", "field", password == NULL ? "password" : "full_name",
+		        "issue", "required"));
 		return APP_ERR_VALIDATION_FAILED;
 	}
 	if ((err = credentials_strong(req, "password", password, inv->email, words)) != APP_OK)
@@ -286,10 +290,10 @@ accept_as_new_user(struct app *app, struct request *req, struct response *resp,
 	p[5] = inv->tenant_id;
 	p[6] = inv->role;
 	/* The account comes before the session that needs it, the audit after. */
-	st[0] = (struct db_stmt){ sql_new_user, 7, p };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "invite.accept", uid, NULL,
-	    inv->tenant_id, "user", uid, req_json(req, json_pack("{s:s, s:b}", "role",
-	    inv->role, "new_user", 1)) });
+	st[0] = (struct db_stmt){sql_new_user, 7, p};
+	st[1] = audit_stmt(req,
+	    &(struct audit_entry){"invite.accept", uid, NULL, inv->tenant_id, "user", uid,
+	        req_json(req, json_pack("{s:s, s:b}", "role", inv->role, "new_user", 1))});
 	if ((err = session_start(app, req, &s, st, 2, 1, &pair)) != APP_OK)
 		return err == APP_ERR_CONFLICT ? APP_ERR_INVALID_LINK_TOKEN : err;
 	return session_reply(req, resp, 201, &s, &pair);
@@ -313,14 +317,14 @@ invites_accept(struct app *app, struct request *req, struct response *resp)
 	if ((err = request_fields(req, accept_fields, 3)) != APP_OK)
 		return err;
 	token_hash(json_str(req->json, "token"), hash);
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_lookup, 1, &h },
-	    &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_lookup, 1, &h}, &res)) !=
+	    APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
 		return APP_ERR_INVALID_LINK_TOKEN;
-	inv = (struct invite){ arena_strdup(req->arena, hash), db_value(res, 0, 0),
-	    db_value(res, 0, 1), db_value(res, 0, 2), db_value(res, 0, 3),
-	    db_value(res, 0, 4), db_value(res, 0, 5) };
+	inv = (struct invite){arena_strdup(req->arena, hash), db_value(res, 0, 0),
+	    db_value(res, 0, 1), db_value(res, 0, 2), db_value(res, 0, 3), db_value(res, 0, 4),
+	    db_value(res, 0, 5)};
 	if (req->who != NULL)
 		return accept_as_member(app, req, resp, &inv);
 	return accept_as_new_user(app, req, resp, &inv);

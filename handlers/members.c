@@ -22,9 +22,9 @@ static const char sql_list[] =
 static json_t *
 member_json(const PGresult *res, int i)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "user_id", db_value(res, i, 0),
-	    "email", db_value(res, i, 1), "full_name", db_value(res, i, 2),
-	    "role", db_value(res, i, 3), "joined_at", db_value(res, i, 4));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "user_id", db_value(res, i, 0), "email",
+	    db_value(res, i, 1), "full_name", db_value(res, i, 2), "role", db_value(res, i, 3),
+	    "joined_at", db_value(res, i, 4));
 }
 
 /* GET /members: 200 {items: [{user_id, email, full_name, role, joined_at}]}. */
@@ -36,27 +36,26 @@ members_list(struct app *app, struct request *req, struct response *resp)
 	enum app_err err;
 	int i;
 
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_list, 1,
-	    &req->who->tenant_id }, &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena,
+	         &(struct db_stmt){sql_list, 1, &req->who->tenant_id}, &res)) != APP_OK)
 		return err;
 	items = json_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_array_append_new(items, member_json(res, i));
 	resp->no_store = 1;
-	return response_json(req, resp, 200, json_pack("{s:o, s:n}", "items", items,
-	    "next_cursor"));
+	return response_json(
+	    req, resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
 /*
  * The tenant row locked for the rest of the transaction, the target's role
  * and the number of owners: every membership change starts here.
  */
-static const char sql_lock[] =
-    "SELECT (SELECT role FROM public.user_tenant_membership"
-    "   WHERE tenant_id = t.id AND user_id = $2),"
-    " (SELECT count(*) FROM public.user_tenant_membership"
-    "   WHERE tenant_id = t.id AND role = 'owner')"
-    " FROM public.tenants t WHERE t.id = $1 FOR UPDATE";
+static const char sql_lock[] = "SELECT (SELECT role FROM public.user_tenant_membership"
+                               "   WHERE tenant_id = t.id AND user_id = $2),"
+                               " (SELECT count(*) FROM public.user_tenant_membership"
+                               "   WHERE tenant_id = t.id AND role = 'owner')"
+                               " FROM public.tenants t WHERE t.id = $1 FOR UPDATE";
 
 static const char sql_set_role[] =
     "UPDATE public.user_tenant_membership m SET role = $3"
@@ -101,14 +100,15 @@ may_change(const char *caller, const char *from, const char *to)
  * role, or NULL for a removal; self allows leaving.
  */
 static enum app_err
-lock_and_check(struct app *app, struct request *req, const char *user_id, const char *to,
-    int self, const char **role)
+lock_and_check(struct app *app, struct request *req, const char *user_id, const char *to, int self,
+    const char **role)
 {
-	const char *p[2] = { req->who->tenant_id, user_id };
+	const char *p[2] = {req->who->tenant_id, user_id};
 	PGresult *res;
 	enum app_err err;
 
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_lock, 2, p }, &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_lock, 2, p}, &res)) !=
+	    APP_OK)
 		return err;
 	if ((*role = db_value(res, 0, 0)) == NULL)
 		return APP_ERR_NOT_FOUND;
@@ -127,23 +127,24 @@ role_ok(const char *s)
 }
 
 static const struct field role_fields[] = {
-	{ "role", FIELD_STRING, 1, 1, 16, role_ok },
+    {"role", FIELD_STRING, 1, 1, 16, role_ok},
 };
 
 /* Runs the change that lock_target() allowed, and its audit entry; commits. */
 static enum app_err
-change(struct app *app, struct request *req, const struct db_stmt *st, size_t n,
-    const char *action, const char *user_id, json_t *details, PGresult **res)
+change(struct app *app, struct request *req, const struct db_stmt *st, size_t n, const char *action,
+    const char *user_id, json_t *details, PGresult **res)
 {
 	const struct principal *who = req->who;
-	struct db_stmt audit = audit_stmt(req, &(struct audit_entry){ action, who->user_id,
-	    who->impersonator_id, who->tenant_id, "user", user_id, details });
+	struct db_stmt audit = audit_stmt(req,
+	    &(struct audit_entry){action, who->user_id, who->impersonator_id, who->tenant_id,
+	        "user", user_id, details});
 	enum app_err err = APP_OK;
 	size_t i;
 
 	for (i = 0; i < n && err == APP_OK; i++)
 		err = i == 0 && res != NULL ? db_query(app->db, req->arena, &st[i], res)
-		    : db_command(app->db, req->arena, &st[i]);
+		                            : db_command(app->db, req->arena, &st[i]);
 	if (err == APP_OK)
 		err = db_command(app->db, req->arena, &audit);
 	if (err == APP_OK)
@@ -172,7 +173,7 @@ members_update(struct app *app, struct request *req, struct response *resp)
 	p[0] = req->who->tenant_id;
 	p[1] = user_id;
 	p[2] = to;
-	err = change(app, req, &(struct db_stmt){ sql_set_role, 3, p }, 1, "member.role_change",
+	err = change(app, req, &(struct db_stmt){sql_set_role, 3, p}, 1, "member.role_change",
 	    user_id, req_json(req, json_pack("{s:s, s:s}", "from", from, "to", to)), &res);
 	if (err != APP_OK)
 		goto fail;
@@ -201,10 +202,11 @@ members_remove(struct app *app, struct request *req, struct response *resp)
 	p = arena_alloc(req->arena, 2 * sizeof(*p));
 	p[0] = req->who->tenant_id;
 	p[1] = user_id;
-	st[0] = (struct db_stmt){ sql_remove, 2, p };
-	st[1] = (struct db_stmt){ sql_end_sessions, 2, p };
+	st[0] = (struct db_stmt){sql_remove, 2, p};
+	st[1] = (struct db_stmt){sql_end_sessions, 2, p};
 	if ((err = change(app, req, st, 2, "member.remove", user_id,
-	    req_json(req, json_pack("{s:s, s:b}", "role", from, "self", self)), NULL)) != APP_OK)
+	         req_json(req, json_pack("{s:s, s:b}", "role", from, "self", self)), NULL)) !=
+	    APP_OK)
 		goto fail;
 	resp->status = 204;
 	return APP_OK;

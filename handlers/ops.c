@@ -24,7 +24,7 @@ ops_healthz(struct app *app, struct request *req, struct response *resp)
 enum app_err
 ops_readyz(struct app *app, struct request *req, struct response *resp)
 {
-	static const struct db_stmt ping = { "SELECT 1", 0, NULL };
+	static const struct db_stmt ping = {"SELECT 1", 0, NULL};
 	int db_ok = db_query(app->db, req->arena, &ping, NULL) == APP_OK;
 	int cache_ok = app->cache != NULL && cache_ping(app->cache) == 0;
 	int ready = db_ok && cache_ok;
@@ -32,9 +32,8 @@ ops_readyz(struct app *app, struct request *req, struct response *resp)
 	if (!ready)
 		resp->retry_after = 5;
 	return response_json(req, resp, ready ? 200 : 503,
-	    json_pack("{s:s, s:{s:s, s:s}}", "status", ready ? "ready" : "unavailable",
-	    "checks", "database", db_ok ? "ok" : "failed",
-	    "cache", cache_ok ? "ok" : "failed"));
+	    json_pack("{s:s, s:{s:s, s:s}}", "status", ready ? "ready" : "unavailable", "checks",
+	        "database", db_ok ? "ok" : "failed", "cache", cache_ok ? "ok" : "failed"));
 }
 
 static const char *
@@ -54,8 +53,9 @@ static size_t
 job_counts(struct app *app, struct request *req, struct metrics_job_count **out)
 {
 	static const struct db_stmt st = {
-		"SELECT status, count(*) FROM public.jobs GROUP BY status ORDER BY status",
-		0, NULL,
+	    "SELECT status, count(*) FROM public.jobs GROUP BY status ORDER BY status",
+	    0,
+	    NULL,
 	};
 	struct metrics_job_count *jobs;
 	PGresult *res;
@@ -80,8 +80,7 @@ ops_metrics(struct app *app, struct request *req, struct response *resp)
 {
 	struct metrics_job_count *jobs;
 	size_t njobs = job_counts(app, req, &jobs);
-	char *text = metrics_render(app->metrics, nroutes, route_method, route_path,
-	    jobs, njobs);
+	char *text = metrics_render(app->metrics, nroutes, route_method, route_path, jobs, njobs);
 
 	if (text == NULL)
 		return APP_ERR_INTERNAL;

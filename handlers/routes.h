@@ -13,10 +13,10 @@
 
 /* What a route needs done before its handler runs. */
 enum need {
-	NEED_JSON = 1 << 0,		/* a JSON body, parsed into req->json */
-	NEED_FORM = 1 << 1,		/* a form-encoded body in req->body */
-	NEED_UNLIMITED = 1 << 2,	/* never rate limited (health, metrics) */
-	NEED_AUTH = 1 << 3,		/* a valid bearer token: req->who */
+	NEED_JSON = 1 << 0,      /* a JSON body, parsed into req->json */
+	NEED_FORM = 1 << 1,      /* a form-encoded body in req->body */
+	NEED_UNLIMITED = 1 << 2, /* never rate limited (health, metrics) */
+	NEED_AUTH = 1 << 3,      /* a valid bearer token: req->who */
 	/*
 	 * Tenant-scoped (API.md's T): a token for the tenant the request
 	 * names, in a state that serves; and the least role it takes.
@@ -24,7 +24,7 @@ enum need {
 	NEED_TENANT = 1 << 4 | NEED_AUTH,
 	NEED_ADMIN = 1 << 5 | NEED_TENANT,
 	NEED_OWNER = 1 << 6 | NEED_TENANT,
-	NEED_AUTH_IF_GIVEN = 1 << 7,	/* a bearer token is checked when present */
+	NEED_AUTH_IF_GIVEN = 1 << 7, /* a bearer token is checked when present */
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);

@@ -50,7 +50,7 @@ session_lock_user(struct request *req, const char *user_id, const char *hash)
 
 	p[0] = user_id;
 	p[1] = hash;
-	return (struct db_stmt){ sql_lock_user, 2, p };
+	return (struct db_stmt){sql_lock_user, 2, p};
 }
 
 struct db_stmt
@@ -59,14 +59,14 @@ session_lock_session(struct request *req, const char *session_id)
 	const char **p = arena_alloc(req->arena, sizeof(*p));
 
 	p[0] = session_id;
-	return (struct db_stmt){ sql_lock_session, 1, p };
+	return (struct db_stmt){sql_lock_session, 1, p};
 }
 
 static struct token_keys
 keys(const struct app *app)
 {
-	return (struct token_keys){ app->cfg.jwt_secret, strlen(app->cfg.jwt_secret),
-	    app->cfg.jwt_issuer, app->cfg.jwt_audience, LEEWAY };
+	return (struct token_keys){app->cfg.jwt_secret, strlen(app->cfg.jwt_secret),
+	    app->cfg.jwt_issuer, app->cfg.jwt_audience, LEEWAY};
 }
 
 /* The token of "Authorization: Bearer <token>", or NULL. */
@@ -132,7 +132,7 @@ session_authenticate(struct app *app, struct request *req)
 	params[4] = opt(c.act_sub);
 	/* A bad slug is the tenant check's answer; here only the host matters. */
 	params[5] = session_requested_tenant(req, &slug, &host) == APP_OK ? host : NULL;
-	err = db_query(app->db, req->arena, &(struct db_stmt){ sql_who, 6, params }, &res);
+	err = db_query(app->db, req->arena, &(struct db_stmt){sql_who, 6, params}, &res);
 	if (err != APP_OK)
 		return err;
 	if (PQntuples(res) != 1)
@@ -198,8 +198,8 @@ session_require_tenant(struct request *req, unsigned needs)
 }
 
 enum app_err
-session_access_token(struct app *app, struct request *req,
-    const struct session_subject *s, const char *session_id, struct session_pair *out)
+session_access_token(struct app *app, struct request *req, const struct session_subject *s,
+    const char *session_id, struct session_pair *out)
 {
 	struct token_keys k = keys(app);
 	struct token_claims c;
@@ -245,7 +245,7 @@ session_start(struct app *app, struct request *req, const struct session_subject
 	params[5] = arena_printf(req->arena, "%ld", app->cfg.refresh_token_ttl);
 	for (i = 0; i < nextra; i++)
 		stmts[i < nbefore ? i : i + 1] = extra[i];
-	stmts[nbefore] = (struct db_stmt){ sql_start, 6, params };
+	stmts[nbefore] = (struct db_stmt){sql_start, 6, params};
 	if ((err = db_tx(app->db, req->arena, NULL, stmts, nextra + 1, res)) != APP_OK)
 		return err;
 	return session_access_token(app, req, s, db_value(res[nbefore], 0, 0), out);
@@ -255,12 +255,12 @@ enum app_err
 session_reply(struct request *req, struct response *resp, int status,
     const struct session_subject *s, const struct session_pair *p)
 {
-	json_t *tenant = s->tenant_id == NULL ? json_null()
+	json_t *tenant = s->tenant_id == NULL
+	    ? json_null()
 	    : json_pack("{s:s, s:s}", "slug", s->tenant_slug, "role", s->role);
-	json_t *body = json_pack("{s:s, s:s*, s:s, s:i, s:o}",
-	    "access_token", p->access_token, "refresh_token", p->refresh_token,
-	    "token_type", "bearer", "expires_in", (json_int_t)p->expires_in,
-	    "tenant", tenant);
+	json_t *body = json_pack("{s:s, s:s*, s:s, s:i, s:o}", "access_token", p->access_token,
+	    "refresh_token", p->refresh_token, "token_type", "bearer", "expires_in",
+	    (json_int_t)p->expires_in, "tenant", tenant);
 
 	resp->no_store = 1;
 	return response_json(req, resp, status, body);

@@ -25,8 +25,7 @@ enum app_err session_authenticate(struct app *, struct request *);
  * 400 INVALID_TENANT). *slug is NULL when the request names none by slug;
  * *host is then the Host without its port, for a custom domain.
  */
-enum app_err session_requested_tenant(const struct request *, const char **slug,
-    const char **host);
+enum app_err session_requested_tenant(const struct request *, const char **slug, const char **host);
 
 /*
  * For a tenant-scoped route (NEED_TENANT, NEED_ADMIN, NEED_OWNER), after
@@ -71,8 +70,8 @@ enum app_err session_start(struct app *, struct request *, const struct session_
     const struct db_stmt *extra, size_t nextra, size_t nbefore, struct session_pair *out);
 
 /* Signs an access token for an existing session. */
-enum app_err session_access_token(struct app *, struct request *,
-    const struct session_subject *s, const char *session_id, struct session_pair *out);
+enum app_err session_access_token(struct app *, struct request *, const struct session_subject *s,
+    const char *session_id, struct session_pair *out);
 
 /*
  * The body of a token answer: {access_token, refresh_token, token_type,

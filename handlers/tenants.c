@@ -28,18 +28,19 @@ tenants_list(struct app *app, struct request *req, struct response *resp)
 	enum app_err err;
 	int i;
 
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){ sql_mine, 1,
-	    &req->who->user_id }, &res)) != APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_mine, 1, &req->who->user_id},
+	         &res)) != APP_OK)
 		return err;
 	items = json_array();
 	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-		    "id", db_value(res, i, 0), "slug", db_value(res, i, 1),
-		    "name", db_value(res, i, 2), "status", db_value(res, i, 3),
-		    "role", db_value(res, i, 4), "created_at", db_value(res, i, 5)));
+		json_array_append_new(items,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, i, 0), "slug",
+		        db_value(res, i, 1), "name", db_value(res, i, 2), "status",
+		        db_value(res, i, 3), "role", db_value(res, i, 4), "created_at",
+		        db_value(res, i, 5)));
 	resp->no_store = 1;
-	return response_json(req, resp, 200, json_pack("{s:o, s:n}", "items", items,
-	    "next_cursor"));
+	return response_json(
+	    req, resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
 static int
@@ -49,8 +50,8 @@ slug_ok(const char *s)
 }
 
 static const struct field create_fields[] = {
-	{ "name", FIELD_STRING, 1, 1, 200, NULL },
-	{ "slug", FIELD_STRING, 1, 3, 56, slug_ok },
+    {"name", FIELD_STRING, 1, 1, 200, NULL},
+    {"slug", FIELD_STRING, 1, 3, 56, slug_ok},
 };
 
 /* The tenant, its owner and its provisioning job: all or nothing. */
@@ -75,10 +76,9 @@ static const char sql_create[] =
 static json_t *
 tenant_json(const PGresult *res)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, 0, 0),
-	    "slug", db_value(res, 0, 1), "name", db_value(res, 0, 2),
-	    "status", db_value(res, 0, 3), "plan", db_value(res, 0, 4),
-	    "created_at", db_value(res, 0, 5));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, 0, 0), "slug",
+	    db_value(res, 0, 1), "name", db_value(res, 0, 2), "status", db_value(res, 0, 3), "plan",
+	    db_value(res, 0, 4), "created_at", db_value(res, 0, 5));
 }
 
 /* POST /tenants {name, slug}: 202 {tenant, job_id}, the caller its owner; 409, 422. */
@@ -98,11 +98,11 @@ tenants_create(struct app *app, struct request *req, struct response *resp)
 	p[4] = req->remote_addr;
 	p[5] = req->user_agent;
 	p[6] = req->request_id;
-	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){ sql_create, 7, p }, 1,
-	    &res)) != APP_OK)
+	if ((err = db_tx(app->db, req->arena, NULL, &(struct db_stmt){sql_create, 7, p}, 1,
+	         &res)) != APP_OK)
 		return err;
-	return response_json(req, resp, 202, json_pack("{s:o, s:s}", "tenant",
-	    tenant_json(res), "job_id", db_value(res, 0, 6)));
+	return response_json(req, resp, 202,
+	    json_pack("{s:o, s:s}", "tenant", tenant_json(res), "job_id", db_value(res, 0, 6)));
 }
 
 /* GET /tenants/current: 200 {id, slug, name, status, plan, created_at}. */
@@ -112,14 +112,14 @@ tenants_current(struct app *app, struct request *req, struct response *resp)
 	const struct principal *who = req->who;
 
 	(void)app;
-	return response_json(req, resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "id", who->tenant_id, "slug", who->tenant_slug, "name", who->tenant_name,
-	    "status", who->tenant_status, "plan", who->tenant_plan,
-	    "created_at", who->tenant_created_at));
+	return response_json(req, resp, 200,
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", who->tenant_id, "slug",
+	        who->tenant_slug, "name", who->tenant_name, "status", who->tenant_status, "plan",
+	        who->tenant_plan, "created_at", who->tenant_created_at));
 }
 
 static const struct field update_fields[] = {
-	{ "name", FIELD_STRING, 1, 1, 200, NULL },
+    {"name", FIELD_STRING, 1, 1, 200, NULL},
 };
 
 static const char sql_rename[] =
@@ -140,10 +140,11 @@ tenants_update(struct app *app, struct request *req, struct response *resp)
 		return err;
 	p[0] = who->tenant_id;
 	p[1] = json_str(req->json, "name");
-	st[0] = (struct db_stmt){ sql_rename, 2, p };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "tenant.update", who->user_id,
-	    who->impersonator_id, who->tenant_id, "tenant", who->tenant_id,
-	    req_json(req, json_pack("{s:s}", "name", p[1])) });
+	st[0] = (struct db_stmt){sql_rename, 2, p};
+	st[1] = audit_stmt(req,
+	    &(struct audit_entry){"tenant.update", who->user_id, who->impersonator_id,
+	        who->tenant_id, "tenant", who->tenant_id,
+	        req_json(req, json_pack("{s:s}", "name", p[1]))});
 	if ((err = db_tx(app->db, req->arena, NULL, st, 2, res)) != APP_OK)
 		return err;
 	return response_json(req, resp, 200, tenant_json(res[0]));
@@ -163,14 +164,15 @@ enum app_err
 tenants_delete(struct app *app, struct request *req, struct response *resp)
 {
 	const struct principal *who = req->who;
-	const char *p[2] = { who->tenant_id, who->user_id };
+	const char *p[2] = {who->tenant_id, who->user_id};
 	struct db_stmt st[2];
 	PGresult *res[2];
 	enum app_err err;
 
-	st[0] = (struct db_stmt){ sql_delete, 2, p };
-	st[1] = audit_stmt(req, &(struct audit_entry){ "tenant.delete", who->user_id,
-	    who->impersonator_id, who->tenant_id, "tenant", who->tenant_id, NULL });
+	st[0] = (struct db_stmt){sql_delete, 2, p};
+	st[1] = audit_stmt(req,
+	    &(struct audit_entry){"tenant.delete", who->user_id, who->impersonator_id,
+	        who->tenant_id, "tenant", who->tenant_id, NULL});
 	if ((err = db_tx(app->db, req->arena, NULL, st, 2, res)) != APP_OK)
 		return err;
 	if (PQntuples(res[0]) != 1)

@@ -26,7 +26,7 @@ struct cleanup {
 };
 
 struct arena {
-	struct block *first;		/* kept across resets */
+	struct block *first; /* kept across resets */
 	struct block *head;
 	struct cleanup *cleanups;
 };
@@ -74,7 +74,7 @@ arena_reset(struct arena *a)
 	if (a == NULL)
 		return;
 	run_cleanups(a);
-	for (b = a->head; b != NULL; ) {
+	for (b = a->head; b != NULL;) {
 		struct block *next = b->next;
 
 		if (b != a->first)

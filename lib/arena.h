@@ -24,8 +24,7 @@ char *arena_strdup(struct arena *, const char *s);
 /* A NUL-terminated copy of the n bytes at s. */
 char *arena_strndup(struct arena *, const char *s, size_t n);
 /* printf into the arena. */
-char *arena_printf(struct arena *, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+char *arena_printf(struct arena *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Calls fn(p) when the arena is freed or reset. Returns p for chaining. */
 void *arena_defer(struct arena *, void (*fn)(void *), void *p);

@@ -30,7 +30,7 @@ entry_stmt(struct request *req, const struct audit_entry *e, const char *outcome
 	p[8] = req->user_agent;
 	p[9] = req->request_id;
 	p[10] = details;
-	return (struct db_stmt){ sql_insert, 11, p };
+	return (struct db_stmt){sql_insert, 11, p};
 }
 
 struct db_stmt
@@ -45,6 +45,6 @@ audit_failure(struct db *db, struct request *req, const struct audit_entry *e)
 	struct db_stmt st = entry_stmt(req, e, "failure");
 
 	if (db_command(db, req->arena, &st) != APP_OK)
-		log_msg(LOG_ERROR, req->request_id, "audit: could not record %s failure",
-		    e->action);
+		log_msg(
+		    LOG_ERROR, req->request_id, "audit: could not record %s failure", e->action);
 }

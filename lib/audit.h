@@ -15,13 +15,13 @@
 #include "http.h"
 
 struct audit_entry {
-	const char *action;		/* "auth.login" */
-	const char *actor_id;		/* user id, or NULL */
-	const char *impersonator_id;	/* superuser id under impersonation, or NULL */
-	const char *tenant_id;		/* or NULL */
-	const char *target_type;	/* "user", "tenant", ... or NULL */
+	const char *action;          /* "auth.login" */
+	const char *actor_id;        /* user id, or NULL */
+	const char *impersonator_id; /* superuser id under impersonation, or NULL */
+	const char *tenant_id;       /* or NULL */
+	const char *target_type;     /* "user", "tenant", ... or NULL */
 	const char *target_id;
-	json_t *details;		/* borrowed; NULL for {} */
+	json_t *details; /* borrowed; NULL for {} */
 };
 
 /* The INSERT of a success entry, to run in the change's transaction. */

@@ -19,8 +19,8 @@ cache_new(const char *servers)
 	if ((c = calloc(1, sizeof(*c))) == NULL || (c->memc = memcached_create(NULL)) == NULL)
 		abort();
 	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
-	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
-	    MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+	memcached_behavior_set(
+	    c->memc, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
 	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 200);
 	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 200);
 	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);

@@ -20,47 +20,56 @@ struct key {
 	enum ctype type;
 	size_t off;
 	const char *def;
-	long min, max;			/* C_LONG bounds; C_STR: minimum length */
+	long min, max; /* C_LONG bounds; C_STR: minimum length */
 };
 
-#define S(n, f, d, minlen) { n, C_STR, offsetof(struct config, f), d, minlen, 0 }
-#define L(n, f, d, lo, hi) { n, C_LONG, offsetof(struct config, f), d, lo, hi }
-#define B(n, f, d) { n, C_BOOL, offsetof(struct config, f), d, 0, 1 }
+#define S(n, f, d, minlen)                                                                         \
+	{                                                                                          \
+		n, C_STR, offsetof(struct config, f), d, minlen, 0                                 \
+	}
+#define L(n, f, d, lo, hi)                                                                         \
+	{                                                                                          \
+		n, C_LONG, offsetof(struct config, f), d, lo, hi                                   \
+	}
+#define B(n, f, d)                                                                                 \
+	{                                                                                          \
+		n, C_BOOL, offsetof(struct config, f), d, 0, 1                                     \
+	}
 
 static const struct key keys[] = {
-	S("DATABASE_URL", database_url, "postgresql:///saas?user=saas_app", 1),
-	S("DATABASE_OWNER_URL", database_owner_url, "postgresql:///saas?user=saas_owner", 1),
-	S("MEMCACHED_SERVERS", memcached_servers, "127.0.0.1:11211", 1),
-	S("JWT_SECRET", jwt_secret, "", 32),
-	S("JWT_ISSUER", jwt_issuer, "saas-fcgi", 1),
-	S("JWT_AUDIENCE", jwt_audience, "saas-api", 1),
-	L("ACCESS_TOKEN_TTL", access_token_ttl, "900", 60, 86400),
-	L("REFRESH_TOKEN_TTL", refresh_token_ttl, "1209600", 300, 31536000),
-	L("SESSION_MAX_AGE", session_max_age, "2592000", 300, 31536000),
-	L("WORKERS", workers, "4", 1, 256),
-	L("SHUTDOWN_TIMEOUT", shutdown_timeout, "30", 1, 3600),
-	L("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 1073741824),
-	L("MAX_JSON_DEPTH", max_json_depth, "32", 2, 1000),
-	L("STATEMENT_TIMEOUT", statement_timeout_ms, "5000", 0, 3600000),
-	L("DB_RECYCLE_TENANTS", db_recycle_tenants, "100", 1, 1000000),
-	S("CORS_ALLOW_ORIGINS", cors_allow_origins, "", 0),
-	L("RATE_LIMIT_PER_SECOND", rate_limit_per_second, "10", 0, 1000000),
-	L("LOGIN_RATE_LIMIT_PER_MINUTE", login_rate_limit_per_minute, "5", 0, 1000000),
-	L("REGISTER_RATE_LIMIT_PER_HOUR", register_rate_limit_per_hour, "20", 0, 1000000),
-	B("RATE_LIMIT_FAIL_OPEN", rate_limit_fail_open, "true"),
-	S("TRUSTED_PROXIES", trusted_proxies, "", 0),
-	B("REQUIRE_VERIFIED_EMAIL", require_verified_email, "false"),
-	S("APP_BASE_URL", app_base_url, "http://127.0.0.1:8080", 1),
-	S("MAIL_COMMAND", mail_command, "/usr/sbin/sendmail -t -i", 1),
-	S("MAIL_DIR", mail_dir, "", 0),
-	S("MAIL_FROM", mail_from, "no-reply@localhost", 3),
-	L("ARGON2_MEMORY_KIB", argon2_memory_kib, "19456", 8, 4194304),
-	L("ARGON2_ITERATIONS", argon2_iterations, "2", 1, 64),
-	L("ARGON2_PARALLELISM", argon2_parallelism, "1", 1, 64),
-	S("LOG_LEVEL", log_level, "info", 1),
-	S("RUN_AS_USER", run_as_user, "", 0),
-	S("SOCKET_MODE", socket_mode, "0660", 1),
-	S("SOCKET_GROUP", socket_group, "", 0),
+    S("DATABASE_URL", database_url, "postgresql:///saas?user=saas_app", 1),
+    S("DATABASE_OWNER_URL", database_owner_url, "postgresql:///saas?user=saas_owner", 1),
+    S("MEMCACHED_SERVERS", memcached_servers, "127.0.0.1:11211", 1),
+    S("JWT_SECRET", jwt_secret, "", 32),
+    S("JWT_ISSUER", jwt_issuer, "saas-fcgi", 1),
+    S("JWT_AUDIENCE", jwt_audience, "saas-api", 1),
+    L("ACCESS_TOKEN_TTL", access_token_ttl, "900", 60, 86400),
+    L("REFRESH_TOKEN_TTL", refresh_token_ttl, "1209600", 300, 31536000),
+    L("SESSION_MAX_AGE", session_max_age, "2592000", 300, 31536000),
+    L("WORKERS", workers, "4", 1, 256),
+    L("SHUTDOWN_TIMEOUT", shutdown_timeout, "30", 1, 3600),
+    L("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 1073741824),
+    L("MAX_JSON_DEPTH", max_json_depth, "32", 2, 1000),
+    L("STATEMENT_TIMEOUT", statement_timeout_ms, "5000", 0, 3600000),
+    L("DB_RECYCLE_TENANTS", db_recycle_tenants, "100", 1, 1000000),
+    S("CORS_ALLOW_ORIGINS", cors_allow_origins, "", 0),
+    L("RATE_LIMIT_PER_SECOND", rate_limit_per_second, "10", 0, 1000000),
+    L("LOGIN_RATE_LIMIT_PER_MINUTE", login_rate_limit_per_minute, "5", 0, 1000000),
+    L("REGISTER_RATE_LIMIT_PER_HOUR", register_rate_limit_per_hour, "20", 0, 1000000),
+    B("RATE_LIMIT_FAIL_OPEN", rate_limit_fail_open, "true"),
+    S("TRUSTED_PROXIES", trusted_proxies, "", 0),
+    B("REQUIRE_VERIFIED_EMAIL", require_verified_email, "false"),
+    S("APP_BASE_URL", app_base_url, "http://127.0.0.1:8080", 1),
+    S("MAIL_COMMAND", mail_command, "/usr/sbin/sendmail -t -i", 1),
+    S("MAIL_DIR", mail_dir, "", 0),
+    S("MAIL_FROM", mail_from, "no-reply@localhost", 3),
+    L("ARGON2_MEMORY_KIB", argon2_memory_kib, "19456", 8, 4194304),
+    L("ARGON2_ITERATIONS", argon2_iterations, "2", 1, 64),
+    L("ARGON2_PARALLELISM", argon2_parallelism, "1", 1, 64),
+    S("LOG_LEVEL", log_level, "info", 1),
+    S("RUN_AS_USER", run_as_user, "", 0),
+    S("SOCKET_MODE", socket_mode, "0660", 1),
+    S("SOCKET_GROUP", socket_group, "", 0),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -83,8 +92,7 @@ key_find(const char *name, size_t len)
 
 /* Stores value for k in cfg. 0, or -1 with the reason in err. */
 static int
-key_set(struct config *cfg, const struct key *k, const char *value,
-    char *err, size_t errlen)
+key_set(struct config *cfg, const struct key *k, const char *value, char *err, size_t errlen)
 {
 	char *base = (char *)cfg;
 	char *copy;
@@ -92,8 +100,8 @@ key_set(struct config *cfg, const struct key *k, const char *value,
 	switch (k->type) {
 	case C_LONG:
 		if (parse_long(value, k->min, k->max, (long *)(base + k->off)) == -1) {
-			snprintf(err, errlen, "%s: must be a whole number from %ld to %ld",
-			    k->name, k->min, k->max);
+			snprintf(err, errlen, "%s: must be a whole number from %ld to %ld", k->name,
+			    k->min, k->max);
 			return -1;
 		}
 		return 0;

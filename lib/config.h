@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 struct config {
-	char *database_url;		/* the application role */
-	char *database_owner_url;	/* the owner role: jobs, scripts */
+	char *database_url;       /* the application role */
+	char *database_owner_url; /* the owner role: jobs, scripts */
 	char *memcached_servers;
 	char *jwt_secret;
 	char *jwt_issuer;

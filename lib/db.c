@@ -14,23 +14,23 @@
 #include "arena.h"
 #include "log.h"
 
-#define SQLSTATE_UNIQUE		"23505"
-#define SQLSTATE_FOREIGN_KEY	"23503"
-#define SQLSTATE_CHECK		"23514"
+#define SQLSTATE_UNIQUE "23505"
+#define SQLSTATE_FOREIGN_KEY "23503"
+#define SQLSTATE_CHECK "23514"
 #define SQLSTATE_ACCOUNT_CHANGED "SA001"
-#define SQLSTATE_SESSION_ENDED	"SA002"
+#define SQLSTATE_SESSION_ENDED "SA002"
 
 /* Unique constraints that have a code of their own in the contract. */
 static const struct {
 	const char *constraint;
 	enum app_err err;
 } unique_codes[] = {
-	{ "users_email_key", APP_ERR_EMAIL_ALREADY_EXISTS },
-	{ "tenants_slug_key", APP_ERR_SLUG_TAKEN },
-	{ "tenants_schema_name_key", APP_ERR_SLUG_TAKEN },
-	{ "projects_name_key", APP_ERR_PROJECT_NAME_TAKEN },
-	{ "tenant_invites_pending_key", APP_ERR_INVITE_PENDING },
-	{ "user_tenant_membership_pkey", APP_ERR_ALREADY_MEMBER },
+    {"users_email_key", APP_ERR_EMAIL_ALREADY_EXISTS},
+    {"tenants_slug_key", APP_ERR_SLUG_TAKEN},
+    {"tenants_schema_name_key", APP_ERR_SLUG_TAKEN},
+    {"projects_name_key", APP_ERR_PROJECT_NAME_TAKEN},
+    {"tenant_invites_pending_key", APP_ERR_INVITE_PENDING},
+    {"user_tenant_membership_pkey", APP_ERR_ALREADY_MEMBER},
 };
 
 struct db {
@@ -46,8 +46,8 @@ struct db {
 };
 
 struct db *
-db_new(const char *conninfo, const char *application_name,
-    long statement_timeout_ms, long recycle_tenants)
+db_new(const char *conninfo, const char *application_name, long statement_timeout_ms,
+    long recycle_tenants)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
@@ -55,8 +55,8 @@ db_new(const char *conninfo, const char *application_name,
 	    (db->application_name = strdup(application_name)) == NULL ||
 	    (db->seen = calloc((size_t)recycle_tenants, sizeof(uint64_t))) == NULL)
 		abort();
-	snprintf(db->options, sizeof(db->options), "-c statement_timeout=%ld",
-	    statement_timeout_ms);
+	snprintf(
+	    db->options, sizeof(db->options), "-c statement_timeout=%ld", statement_timeout_ms);
 	db->recycle = recycle_tenants;
 	return db;
 }
@@ -111,7 +111,7 @@ count_error(struct db *db)
 static int
 idle_alive(PGconn *conn)
 {
-	struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+	struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
 
 	if (poll(&pfd, 1, 0) <= 0)
 		return 1;
@@ -122,10 +122,9 @@ enum app_err
 db_ensure(struct db *db)
 {
 	/* Later keywords override what the connection string says. */
-	const char *const keys[] = { "dbname", "application_name", "options",
-	    "connect_timeout", NULL };
-	const char *const vals[] = { db->conninfo, db->application_name,
-	    db->options, "3", NULL };
+	const char *const keys[] = {
+	    "dbname", "application_name", "options", "connect_timeout", NULL};
+	const char *const vals[] = {db->conninfo, db->application_name, db->options, "3", NULL};
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) == PQTRANS_IDLE && idle_alive(db->conn))
@@ -134,8 +133,8 @@ db_ensure(struct db *db)
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		/* The message can name hosts and users, never passwords. */
-		log_msg(LOG_ERROR, NULL, "database connection failed: %s",
-		    PQerrorMessage(db->conn));
+		log_msg(
+		    LOG_ERROR, NULL, "database connection failed: %s", PQerrorMessage(db->conn));
 		count_error(db);
 		db_disconnect(db);
 		return APP_ERR_SERVICE_UNAVAILABLE;
@@ -178,9 +177,10 @@ classify(struct db *db, const PGresult *res)
 		log_msg(LOG_ERROR, NULL, "database: unexpected result %s",
 		    res ? PQresStatus(PQresultStatus(res)) : "(none)");
 	/* 57014 statement timeout, 40001/40P01 serialization, 53xxx resources. */
-	if (state != NULL && (strcmp(state, "57014") == 0 ||
-	    strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-	    strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0))
+	if (state != NULL &&
+	    (strcmp(state, "57014") == 0 || strncmp(state, "40", 2) == 0 ||
+	        strncmp(state, "53", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	        strncmp(state, "08", 2) == 0))
 		return APP_ERR_SERVICE_UNAVAILABLE;
 	return APP_ERR_INTERNAL;
 }
@@ -193,8 +193,7 @@ result_release(void *p)
 
 /* Runs one statement and checks its status; the result goes to the arena. */
 static enum app_err
-exec(struct db *db, struct arena *a, const struct db_stmt *st,
-    ExecStatusType want, PGresult **out)
+exec(struct db *db, struct arena *a, const struct db_stmt *st, ExecStatusType want, PGresult **out)
 {
 	PGresult *res;
 
@@ -207,8 +206,7 @@ exec(struct db *db, struct arena *a, const struct db_stmt *st,
 		if (err != APP_OK)
 			return err;
 	}
-	res = PQexecParams(db->conn, st->sql, st->nparams, NULL, st->params,
-	    NULL, NULL, 0);
+	res = PQexecParams(db->conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
 	if (PQresultStatus(res) != want) {
 		enum app_err err = classify(db, res);
 
@@ -253,8 +251,7 @@ note_tenant(struct db *db, const char *schema)
 }
 
 static const char sql_begin[] = "BEGIN";
-static const char sql_path[] =
-    "SELECT set_config('search_path', quote_ident($1), true)";
+static const char sql_path[] = "SELECT set_config('search_path', quote_ident($1), true)";
 static const char sql_commit[] = "COMMIT";
 
 /*
@@ -262,8 +259,7 @@ static const char sql_commit[] = "COMMIT";
  * gets stmts[i]'s result; the first failure decides the error.
  */
 static enum app_err
-pipeline(struct db *db, struct arena *a, const struct db_stmt *stmts, size_t n,
-    PGresult **results)
+pipeline(struct db *db, struct arena *a, const struct db_stmt *stmts, size_t n, PGresult **results)
 {
 	enum app_err err = APP_OK;
 	const PGresult *failed = NULL;
@@ -273,8 +269,8 @@ pipeline(struct db *db, struct arena *a, const struct db_stmt *stmts, size_t n,
 	if (PQenterPipelineMode(db->conn) != 1)
 		return classify(db, NULL);
 	for (i = 0; i < n; i++) {
-		if (PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams,
-		    NULL, stmts[i].params, NULL, NULL, 0) != 1)
+		if (PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL,
+		        stmts[i].params, NULL, NULL, 0) != 1)
 			break;
 	}
 	if (i < n || PQpipelineSync(db->conn) != 1) {
@@ -298,8 +294,7 @@ pipeline(struct db *db, struct arena *a, const struct db_stmt *stmts, size_t n,
 		while ((res = PQgetResult(db->conn)) != NULL)
 			PQclear(res);
 	}
-	if ((res = PQgetResult(db->conn)) == NULL ||
-	    PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+	if ((res = PQgetResult(db->conn)) == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
 		PQclear(res);
 		err = classify(db, NULL);
 		goto out;
@@ -316,10 +311,10 @@ out:
 enum app_err
 db_begin(struct db *db, struct arena *a, const char *schema)
 {
-	const char *path[1] = { schema };
+	const char *path[1] = {schema};
 	struct db_stmt stmts[2] = {
-		{ sql_begin, 0, NULL },
-		{ sql_path, 1, path },
+	    {sql_begin, 0, NULL},
+	    {sql_path, 1, path},
 	};
 	enum app_err err;
 
@@ -361,16 +356,15 @@ db_rollback(struct db *db)
 		return;
 	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
-	if (PQstatus(db->conn) != CONNECTION_OK ||
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+	if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		db_disconnect(db);
 }
 
 enum app_err
-db_tx(struct db *db, struct arena *a, const char *schema,
-    const struct db_stmt *stmts, size_t n, PGresult **results)
+db_tx(struct db *db, struct arena *a, const char *schema, const struct db_stmt *stmts, size_t n,
+    PGresult **results)
 {
-	const char *path[1] = { schema };
+	const char *path[1] = {schema};
 	struct db_stmt *all;
 	PGresult **res;
 	size_t head = schema ? 2 : 1, i;
@@ -382,11 +376,11 @@ db_tx(struct db *db, struct arena *a, const char *schema,
 		note_tenant(db, schema);
 	all = arena_alloc(a, (n + head + 1) * sizeof(*all));
 	res = arena_alloc(a, (n + head + 1) * sizeof(*res));
-	all[0] = (struct db_stmt){ sql_begin, 0, NULL };
-	all[1] = (struct db_stmt){ sql_path, 1, path };
+	all[0] = (struct db_stmt){sql_begin, 0, NULL};
+	all[1] = (struct db_stmt){sql_path, 1, path};
 	for (i = 0; i < n; i++)
 		all[head + i] = stmts[i];
-	all[head + n] = (struct db_stmt){ sql_commit, 0, NULL };
+	all[head + n] = (struct db_stmt){sql_commit, 0, NULL};
 	err = pipeline(db, a, all, n + head + 1, res);
 	if (err != APP_OK) {
 		db_rollback(db);

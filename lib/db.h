@@ -22,12 +22,12 @@ struct db;
 struct db_stmt {
 	const char *sql;
 	int nparams;
-	const char *const *params;	/* text values; NULL is SQL NULL */
+	const char *const *params; /* text values; NULL is SQL NULL */
 };
 
 /* A handle that will connect on first use. Never NULL. */
-struct db *db_new(const char *conninfo, const char *application_name,
-    long statement_timeout_ms, long recycle_tenants);
+struct db *db_new(const char *conninfo, const char *application_name, long statement_timeout_ms,
+    long recycle_tenants);
 void db_free(struct db *);
 
 /* Where database errors are counted (shared memory for /metrics); may be NULL. */
@@ -62,8 +62,8 @@ void db_rollback(struct db *);
  * be NULL for the lobby), stmts[0..n-1], COMMIT. results[i] receives the
  * result of stmts[i] (owned by the arena). Any failure rolls everything back.
  */
-enum app_err db_tx(struct db *, struct arena *, const char *schema,
-    const struct db_stmt *stmts, size_t n, PGresult **results);
+enum app_err db_tx(struct db *, struct arena *, const char *schema, const struct db_stmt *stmts,
+    size_t n, PGresult **results);
 
 /* A value of a result, or NULL for SQL NULL or out of range. */
 const char *db_value(const PGresult *, int row, int col);

@@ -2,9 +2,9 @@
 #include "err.h"
 
 #define APP_ERR_NAME(name, code, msg) code,
-static const char *const names[APP_ERR__MAX] = { APP_ERRORS(APP_ERR_NAME) };
+static const char *const names[APP_ERR__MAX] = {APP_ERRORS(APP_ERR_NAME)};
 #define APP_ERR_MSG(name, code, msg) msg,
-static const char *const messages[APP_ERR__MAX] = { APP_ERRORS(APP_ERR_MSG) };
+static const char *const messages[APP_ERR__MAX] = {APP_ERRORS(APP_ERR_MSG)};
 
 const char *
 app_errcode(enum app_err e)

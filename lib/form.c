@@ -64,7 +64,8 @@ form_parse(struct arena *a, const char *s, size_t len, struct form_pair *pairs, 
 				return -1;
 			eq = memchr(s + start, '=', plen);
 			pairs[n].name = decode(a, s + start, eq ? (size_t)(eq - s - start) : plen);
-			pairs[n].value = eq ? decode(a, eq + 1, plen - (size_t)(eq - s - start) - 1) : "";
+			pairs[n].value =
+			    eq ? decode(a, eq + 1, plen - (size_t)(eq - s - start) - 1) : "";
 			if (pairs[n].name == NULL || pairs[n].value == NULL)
 				return -1;
 			n++;

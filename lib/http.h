@@ -21,24 +21,24 @@ struct route;
 struct principal {
 	const char *user_id, *session_id, *email, *full_name, *created_at;
 	int is_superuser, email_verified;
-	const char *impersonator_id;	/* the superuser behind an impersonation token */
+	const char *impersonator_id; /* the superuser behind an impersonation token */
 	/* For a tenant token; all NULL for a lobby token. */
 	const char *tenant_id, *tenant_slug, *tenant_name, *tenant_status, *schema;
 	const char *tenant_plan, *tenant_created_at;
-	const char *role;		/* from the membership row, never the token */
-	const char *domain_slug;	/* the tenant whose custom domain is Host, or NULL */
+	const char *role;        /* from the membership row, never the token */
+	const char *domain_slug; /* the tenant whose custom domain is Host, or NULL */
 };
 
 struct request {
 	struct arena *arena;
-	const char *method;		/* REQUEST_METHOD */
-	const char *path;		/* without the query string */
-	const char *query;		/* raw, "" when absent */
-	const char *content_type;	/* NULL when absent */
-	long long content_length;	/* -1 when absent or empty */
+	const char *method;       /* REQUEST_METHOD */
+	const char *path;         /* without the query string */
+	const char *query;        /* raw, "" when absent */
+	const char *content_type; /* NULL when absent */
+	long long content_length; /* -1 when absent or empty */
 	const char *authorization;
-	const char *tenant_param;	/* TENANT_SLUG from the web server */
-	const char *tenant_header;	/* X-Tenant-Slug */
+	const char *tenant_param;  /* TENANT_SLUG from the web server */
+	const char *tenant_header; /* X-Tenant-Slug */
 	const char *host;
 	const char *remote_addr;
 	const char *origin;
@@ -48,17 +48,17 @@ struct request {
 	char request_id[65];
 
 	const struct route *route;
-	const char *params[HTTP_PARAMS_MAX];	/* path parameters, in order */
+	const char *params[HTTP_PARAMS_MAX]; /* path parameters, in order */
 	size_t nparams;
 
-	const char *body;		/* NUL-terminated copy, or NULL */
+	const char *body; /* NUL-terminated copy, or NULL */
 	size_t body_len;
-	json_t *json;			/* the parsed JSON body, owned by the arena */
+	json_t *json; /* the parsed JSON body, owned by the arena */
 
-	struct principal *who;		/* set for routes that need a token */
+	struct principal *who; /* set for routes that need a token */
 
-	json_t *err_details;		/* details for an error reply, or NULL */
-	const char *log_tenant;		/* for the request log line */
+	json_t *err_details;    /* details for an error reply, or NULL */
+	const char *log_tenant; /* for the request log line */
 	const char *log_user;
 };
 
@@ -67,15 +67,15 @@ struct header {
 };
 
 struct response {
-	int status;			/* 0 until a handler sets it */
-	json_t *json;			/* body as JSON, owned by the arena, or */
-	const char *text;		/* a body as text, with */
+	int status;       /* 0 until a handler sets it */
+	json_t *json;     /* body as JSON, owned by the arena, or */
+	const char *text; /* a body as text, with */
 	size_t text_len;
-	const char *content_type;	/* for text */
+	const char *content_type; /* for text */
 	struct header headers[HTTP_HEADERS_MAX];
 	size_t nheaders;
-	int no_store;			/* add Cache-Control: no-store */
-	long retry_after;		/* seconds, for 429/503; 0: none */
+	int no_store;     /* add Cache-Control: no-store */
+	long retry_after; /* seconds, for 429/503; 0: none */
 };
 
 /* Adds a header (name and value must live as long as the response). 0 or -1. */

@@ -18,18 +18,14 @@ depth(json_t *v, long max)
 		const char *k;
 		json_t *child;
 
-		json_object_foreach(v, k, child)
-			if ((c = depth(child, max - 1)) > d)
-				d = c;
+		json_object_foreach(v, k, child) if ((c = depth(child, max - 1)) > d) d = c;
 		return d + 1;
 	}
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *child;
 
-		json_array_foreach(v, i, child)
-			if ((c = depth(child, max - 1)) > d)
-				d = c;
+		json_array_foreach(v, i, child) if ((c = depth(child, max - 1)) > d) d = c;
 		return d + 1;
 	}
 	return 0;
@@ -118,7 +114,8 @@ json_fields_check(json_t *obj, const struct field *fields, size_t n, json_t **de
 		issue(d, "body", "type");
 		goto out;
 	}
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		const struct field *f = field_find(fields, n, key);
 		const char *what = f == NULL ? "unknown" : field_issue(f, v);
 

@@ -20,8 +20,8 @@ struct field {
 	const char *name;
 	enum field_type type;
 	int required;
-	size_t min, max;		/* string length in bytes, or integer range */
-	int (*valid)(const char *);	/* extra check for strings, or NULL */
+	size_t min, max;            /* string length in bytes, or integer range */
+	int (*valid)(const char *); /* extra check for strings, or NULL */
 };
 
 /*
@@ -31,8 +31,7 @@ struct field {
  * {"field", "issue"}) with issue one of required, unknown, type, too_short,
  * too_long, invalid.
  */
-enum app_err json_fields_check(json_t *obj, const struct field *fields, size_t n,
-    json_t **details);
+enum app_err json_fields_check(json_t *obj, const struct field *fields, size_t n, json_t **details);
 
 /* obj[name] as a string, or NULL when absent or not a string. */
 const char *json_str(json_t *obj, const char *name);

@@ -15,7 +15,7 @@
 
 static enum log_level min_level = LOG_INFO;
 
-static const char *const level_names[] = { "debug", "info", "warn", "error" };
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void
 log_set_level(const char *level)
@@ -36,9 +36,8 @@ line_new(enum log_level level)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	return json_pack("{s:s, s:s}", "time", when, "level", level_names[level]);
 }
 
@@ -55,7 +54,7 @@ line_write(json_t *line)
 	if (s == NULL)
 		return;
 	n = strlen(s);
-	s[n] = '\n';	/* json_dumps leaves room for the NUL we overwrite */
+	s[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite */
 	(void)!write(STDERR_FILENO, s, n + 1);
 	free(s);
 }
@@ -97,7 +96,8 @@ log_request(const struct log_request *r)
 	set_str(line, "method", r->method);
 	set_str(line, "path", r->path);
 	json_object_set_new(line, "status", json_integer(r->status));
-	json_object_set_new(line, "duration_ms", json_real(round(r->duration_ms * 1000.0) / 1000.0));
+	json_object_set_new(
+	    line, "duration_ms", json_real(round(r->duration_ms * 1000.0) / 1000.0));
 	json_object_set_new(line, "tenant", r->tenant ? json_string(r->tenant) : json_null());
 	json_object_set_new(line, "user", r->user ? json_string(r->user) : json_null());
 	line_write(line);

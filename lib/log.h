@@ -13,7 +13,7 @@ void log_set_level(const char *level);
 
 /* A line {"time", "level", "msg", "request_id"?, ...} from printf-style msg. */
 void log_msg(enum log_level, const char *request_id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 struct log_request {
 	const char *request_id, *method, *path, *tenant, *user;

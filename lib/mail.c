@@ -14,16 +14,15 @@
 #include "validate.h"
 
 json_t *
-mail_message(const struct config *cfg, const char *to, const char *subject,
-    const char *text)
+mail_message(const struct config *cfg, const char *to, const char *subject, const char *text)
 {
-	return json_pack("{s:s, s:s, s:s, s:s}", "to", to, "from", cfg->mail_from,
-	    "subject", subject, "text", text);
+	return json_pack("{s:s, s:s, s:s, s:s}", "to", to, "from", cfg->mail_from, "subject",
+	    subject, "text", text);
 }
 
 char *
-mail_token_text(struct arena *a, const struct config *cfg, const char *intro,
-    const char *path, const char *token, const char *valid_for)
+mail_token_text(struct arena *a, const struct config *cfg, const char *intro, const char *path,
+    const char *token, const char *valid_for)
 {
 	return arena_printf(a,
 	    "%s\n"
@@ -49,8 +48,8 @@ const char *
 mail_token_payload(struct arena *a, const struct config *cfg, const char *subject,
     const char *intro, const char *path, const char *token, const char *valid_for)
 {
-	json_t *msg = arena_defer(a, json_release, mail_message(cfg, "", subject,
-	    mail_token_text(a, cfg, intro, path, token, valid_for)));
+	json_t *msg = arena_defer(a, json_release,
+	    mail_message(cfg, "", subject, mail_token_text(a, cfg, intro, path, token, valid_for)));
 
 	return arena_defer(a, free, json_dumps(msg, JSON_COMPACT));
 }
@@ -66,7 +65,8 @@ header_safe(const char *s)
 static int
 id_safe(const char *s)
 {
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	size_t n = strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-");
 
 	return n > 0 && n <= 128 && s[n] == '\0' && s[0] != '.';
@@ -74,8 +74,8 @@ id_safe(const char *s)
 
 /* The whole message, RFC 5322, plain UTF-8 text. */
 static void
-render(FILE *f, const struct config *cfg, const char *to, const char *subject,
-    const char *text, const char *message_id)
+render(FILE *f, const struct config *cfg, const char *to, const char *subject, const char *text,
+    const char *message_id)
 {
 	char date[64];
 	time_t now = time(NULL);
@@ -83,15 +83,16 @@ render(FILE *f, const struct config *cfg, const char *to, const char *subject,
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	fprintf(f, "From: %s\nTo: %s\nSubject: %s\nDate: %s\n"
+	fprintf(f,
+	    "From: %s\nTo: %s\nSubject: %s\nDate: %s\n"
 	    "Message-ID: <%s@saas-fcgi>\nMIME-Version: 1.0\n"
 	    "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s",
 	    cfg->mail_from, to, subject, date, message_id, text);
 }
 
 static int
-deliver_dir(const struct config *cfg, const char *to, const char *subject,
-    const char *text, const char *message_id, char *err, size_t errlen)
+deliver_dir(const struct config *cfg, const char *to, const char *subject, const char *text,
+    const char *message_id, char *err, size_t errlen)
 {
 	char tmp[4096], path[4096];
 	FILE *f;
@@ -116,8 +117,8 @@ deliver_dir(const struct config *cfg, const char *to, const char *subject,
 }
 
 static int
-deliver_command(const struct config *cfg, const char *to, const char *subject,
-    const char *text, const char *message_id, char *err, size_t errlen)
+deliver_command(const struct config *cfg, const char *to, const char *subject, const char *text,
+    const char *message_id, char *err, size_t errlen)
 {
 	FILE *p;
 	int status;
@@ -137,15 +138,14 @@ deliver_command(const struct config *cfg, const char *to, const char *subject,
 }
 
 int
-mail_deliver(const struct config *cfg, json_t *payload, const char *message_id,
-    char *err, size_t errlen)
+mail_deliver(
+    const struct config *cfg, json_t *payload, const char *message_id, char *err, size_t errlen)
 {
 	const char *to = json_string_value(json_object_get(payload, "to"));
 	const char *subject = json_string_value(json_object_get(payload, "subject"));
 	const char *text = json_string_value(json_object_get(payload, "text"));
 
-	if (!header_safe(to) || !header_safe(subject) || text == NULL ||
-	    !email_is_valid(to)) {
+	if (!header_safe(to) || !header_safe(subject) || text == NULL || !email_is_valid(to)) {
 		snprintf(err, errlen, "the message has a bad recipient, subject or text");
 		return -1;
 	}

@@ -15,16 +15,15 @@
 struct arena;
 
 /* The send_email payload {"to", "from", "subject", "text"}: a new reference. */
-json_t *mail_message(const struct config *, const char *to, const char *subject,
-    const char *text);
+json_t *mail_message(const struct config *, const char *to, const char *subject, const char *text);
 
 /*
  * The body of a message carrying token: intro, the link
  * APP_BASE_URL + path + "?token=" + token, the Token line, and how long it
  * is valid. In the arena.
  */
-char *mail_token_text(struct arena *, const struct config *, const char *intro,
-    const char *path, const char *token, const char *valid_for);
+char *mail_token_text(struct arena *, const struct config *, const char *intro, const char *path,
+    const char *token, const char *valid_for);
 
 /*
  * The send_email payload of a message carrying token (mail_token_text), as
@@ -42,7 +41,7 @@ const char *mail_token_payload(struct arena *, const struct config *, const char
  * set; else to MAIL_COMMAND on standard input. A header value with a line
  * break is refused (no header injection). 0, or -1 with the reason in err.
  */
-int mail_deliver(const struct config *, json_t *payload, const char *message_id,
-    char *err, size_t errlen);
+int mail_deliver(
+    const struct config *, json_t *payload, const char *message_id, char *err, size_t errlen);
 
 #endif

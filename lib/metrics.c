@@ -11,15 +11,46 @@
 #include <sys/mman.h>
 
 static const int statuses[] = {
-	200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 405, 409, 410,
-	412, 413, 415, 422, 429, 500, 502, 503, 504,
+    200,
+    201,
+    202,
+    204,
+    301,
+    302,
+    304,
+    400,
+    401,
+    403,
+    404,
+    405,
+    409,
+    410,
+    412,
+    413,
+    415,
+    422,
+    429,
+    500,
+    502,
+    503,
+    504,
 };
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 /* Upper bounds of the duration histogram, in microseconds. */
 static const unsigned long bounds_us[] = {
-	1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
-	2500000, 5000000, 10000000,
+    1000,
+    5000,
+    10000,
+    25000,
+    50000,
+    100000,
+    250000,
+    500000,
+    1000000,
+    2500000,
+    5000000,
+    10000000,
 };
 #define NBOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
 
@@ -37,7 +68,7 @@ metrics_new(void)
 	void *p = mmap(NULL, sizeof(struct metrics), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;	/* the kernel zeroes it */
+	return p == MAP_FAILED ? NULL : p; /* the kernel zeroes it */
 }
 
 void
@@ -74,8 +105,7 @@ void
 metrics_request(struct metrics *m, int route, int status, double seconds)
 {
 	unsigned long us = seconds <= 0 ? 0 : (unsigned long)(seconds * 1e6);
-	size_t r = route < 0 || route >= METRICS_ROUTES_MAX ? METRICS_ROUTES_MAX
-	    : (size_t)route;
+	size_t r = route < 0 || route >= METRICS_ROUTES_MAX ? METRICS_ROUTES_MAX : (size_t)route;
 	size_t b;
 
 	if (m == NULL)
@@ -100,7 +130,8 @@ render_requests(FILE *f, const struct metrics *m, size_t nroutes,
 	size_t r, s;
 
 	fputs("# HELP saas_http_requests_total Requests answered, by route, method and status.\n"
-	    "# TYPE saas_http_requests_total counter\n", f);
+	      "# TYPE saas_http_requests_total counter\n",
+	    f);
 	for (r = 0; r <= METRICS_ROUTES_MAX; r++) {
 		int none = r == METRICS_ROUTES_MAX;
 
@@ -116,9 +147,11 @@ render_requests(FILE *f, const struct metrics *m, size_t nroutes,
 				snprintf(status, sizeof(status), "%d", statuses[s]);
 			else
 				snprintf(status, sizeof(status), "other");
-			fprintf(f, "saas_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %lu\n",
-			    none ? "any" : route_method(r), none ? "none" : route_path(r),
-			    status, n);
+			fprintf(f,
+			    "saas_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} "
+			    "%lu\n",
+			    none ? "any" : route_method(r), none ? "none" : route_path(r), status,
+			    n);
 		}
 	}
 }
@@ -129,8 +162,10 @@ render_durations(FILE *f, const struct metrics *m)
 	unsigned long cumulative = 0;
 	size_t b;
 
-	fputs("# HELP saas_http_request_duration_seconds Time from the first byte read to the last written.\n"
-	    "# TYPE saas_http_request_duration_seconds histogram\n", f);
+	fputs("# HELP saas_http_request_duration_seconds Time from the first byte read to the last "
+	      "written.\n"
+	      "# TYPE saas_http_request_duration_seconds histogram\n",
+	    f);
 	for (b = 0; b < NBOUNDS; b++) {
 		cumulative += get(&m->buckets[b]);
 		fprintf(f, "saas_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n",
@@ -138,15 +173,13 @@ render_durations(FILE *f, const struct metrics *m)
 	}
 	cumulative += get(&m->buckets[NBOUNDS]);
 	fprintf(f, "saas_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cumulative);
-	fprintf(f, "saas_http_request_duration_seconds_sum %.6f\n",
-	    get(&m->duration_us_sum) / 1e6);
+	fprintf(f, "saas_http_request_duration_seconds_sum %.6f\n", get(&m->duration_us_sum) / 1e6);
 	fprintf(f, "saas_http_request_duration_seconds_count %lu\n", cumulative);
 }
 
 char *
-metrics_render(const struct metrics *m, size_t nroutes,
-    const char *(*route_method)(size_t), const char *(*route_path)(size_t),
-    const struct metrics_job_count *jobs, size_t njobs)
+metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_method)(size_t),
+    const char *(*route_path)(size_t), const struct metrics_job_count *jobs, size_t njobs)
 {
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -157,12 +190,15 @@ metrics_render(const struct metrics *m, size_t nroutes,
 	render_requests(f, m, nroutes, route_method, route_path);
 	render_durations(f, m);
 	fputs("# HELP saas_jobs Jobs in the outbox, by status.\n"
-	    "# TYPE saas_jobs gauge\n", f);
+	      "# TYPE saas_jobs gauge\n",
+	    f);
 	for (i = 0; i < njobs; i++)
 		fprintf(f, "saas_jobs{status=\"%s\"} %ld\n", jobs[i].status, jobs[i].count);
-	fprintf(f, "# HELP saas_db_errors_total Failed database calls.\n"
+	fprintf(f,
+	    "# HELP saas_db_errors_total Failed database calls.\n"
 	    "# TYPE saas_db_errors_total counter\n"
-	    "saas_db_errors_total %lu\n", get(&m->db_errors));
+	    "saas_db_errors_total %lu\n",
+	    get(&m->db_errors));
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

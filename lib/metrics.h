@@ -30,8 +30,7 @@ struct metrics_job_count {
  * Prometheus text exposition into a malloc'd string (caller frees).
  * route_label(i) names route i ("GET /api/v1/x"), split into method and path.
  */
-char *metrics_render(const struct metrics *, size_t nroutes,
-    const char *(*route_method)(size_t), const char *(*route_path)(size_t),
-    const struct metrics_job_count *jobs, size_t njobs);
+char *metrics_render(const struct metrics *, size_t nroutes, const char *(*route_method)(size_t),
+    const char *(*route_path)(size_t), const struct metrics_job_count *jobs, size_t njobs);
 
 #endif

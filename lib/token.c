@@ -382,18 +382,17 @@ out:
 	return rc;
 }
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *
 token_random(struct arena *a)
 {
-	unsigned char r[33];	/* 32 random bytes, one zero byte of padding */
+	unsigned char r[33]; /* 32 random bytes, one zero byte of padding */
 	char *out = arena_alloc(a, 45);
 	size_t i, o = 0;
 
 	if (getrandom(r, 32, 0) != 32)
-		abort();	/* no entropy: never hand out a guessable token */
+		abort(); /* no entropy: never hand out a guessable token */
 	r[32] = 0;
 	for (i = 0; i < 33; i += 3) {
 		unsigned v = (unsigned)r[i] << 16 | (unsigned)r[i + 1] << 8 | r[i + 2];
@@ -403,7 +402,7 @@ token_random(struct arena *a)
 		out[o++] = b64url[v >> 6 & 63];
 		out[o++] = b64url[v & 63];
 	}
-	out[43] = '\0';		/* 256 bits need 43 characters */
+	out[43] = '\0'; /* 256 bits need 43 characters */
 	return out;
 }
 

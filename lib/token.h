@@ -25,7 +25,7 @@
 
 struct arena;
 
-#define TOKEN_HASH_HEX (2 + 64 + 1)	/* "\\x" + 64 hex digits + NUL */
+#define TOKEN_HASH_HEX (2 + 64 + 1) /* "\\x" + 64 hex digits + NUL */
 
 /* 32 random bytes as unpadded base64url (43 characters), in the arena. */
 char *token_random(struct arena *);
@@ -36,7 +36,7 @@ void token_hash(const char *token, char out[TOKEN_HASH_HEX]);
 /* A random version 4 UUID in lowercase. 0, or -1 when no randomness. */
 int token_uuid(char out[37]);
 
-#define TOKEN_JWT_MAX 4096          /* bytes; longer tokens are refused unread */
+#define TOKEN_JWT_MAX 4096            /* bytes; longer tokens are refused unread */
 #define TOKEN_SECRET_MIN 32           /* bytes of HMAC key */
 #define TOKEN_LEEWAY_MAX 60           /* seconds */
 #define TOKEN_TTL_MAX 86400           /* seconds */

@@ -26,8 +26,8 @@ parse_long(const char *s, long min, long max, long *out)
 int
 parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = { "true", "1", "yes", "on" };
-	static const char *const no[] = { "false", "0", "no", "off" };
+	static const char *const yes[] = {"true", "1", "yes", "on"};
+	static const char *const no[] = {"false", "0", "no", "off"};
 	size_t i;
 
 	if (s == NULL)
@@ -75,8 +75,15 @@ int
 slug_is_reserved(const char *s)
 {
 	static const char *const reserved[] = {
-		"www", "api", "admin", "app", "public", "static", "assets",
-		"docs", "mail",
+	    "www",
+	    "api",
+	    "admin",
+	    "app",
+	    "public",
+	    "static",
+	    "assets",
+	    "docs",
+	    "mail",
 	};
 	size_t i;
 
@@ -100,19 +107,18 @@ email_is_valid(const char *s)
 	if (at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64)
 		return 0;
 	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '<' ||
-		    *p == '>' || *p == ',' || *p == ';' || *p == '"' || *p == '\\')
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' || *p == ',' ||
+		    *p == ';' || *p == '"' || *p == '\\')
 			return 0;
 	dot = strrchr(at + 1, '.');
-	return dot != NULL && dot > at + 1 && dot[1] != '\0' &&
-	    strstr(at + 1, "..") == NULL && at[1] != '.';
+	return dot != NULL && dot > at + 1 && dot[1] != '\0' && strstr(at + 1, "..") == NULL &&
+	    at[1] != '.';
 }
 
 static int
 is_hex(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 int
@@ -142,8 +148,9 @@ request_id_is_valid(const char *s)
 	for (i = 0; s[i] != '\0'; i++) {
 		char c = s[i];
 
-		if (i >= 64 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+		if (i >= 64 ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		        c == '.' || c == '_' || c == '-'))
 			return 0;
 	}
 	return 1;

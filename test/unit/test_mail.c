@@ -200,13 +200,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(token_text_has_the_token_line_and_the_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(deliver_writes_one_eml_file_named_after_the_message_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(deliver_twice_with_one_id_leaves_one_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(deliver_refuses_a_header_with_a_line_break, setup, teardown),
-		cmocka_unit_test_setup_teardown(deliver_refuses_a_message_id_that_is_a_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(deliver_without_mail_dir_pipes_to_mail_command, setup, teardown),
-		cmocka_unit_test_setup_teardown(deliver_reports_a_failing_mail_command, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        token_text_has_the_token_line_and_the_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deliver_writes_one_eml_file_named_after_the_message_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deliver_twice_with_one_id_leaves_one_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deliver_refuses_a_header_with_a_line_break, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deliver_refuses_a_message_id_that_is_a_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deliver_without_mail_dir_pipes_to_mail_command, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deliver_reports_a_failing_mail_command, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("mail", tests, NULL, NULL);

@@ -535,7 +535,9 @@ utf8_rejects_stray_and_truncated_bytes(void **state)
 	(void)state;
 	assert_false(utf8_is_valid("\xff", 1));
 	assert_false(utf8_is_valid("\xc3", 1));
-	assert_false(utf8_is_valid("a\x80" "b", 3));
+	assert_false(utf8_is_valid("a\x80"
+	                           "b",
+	    3));
 }
 
 static void
