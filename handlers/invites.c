@@ -14,6 +14,7 @@
 #include "credentials.h"
 #include "db.h"
 #include "json.h"
+#include "list.h"
 #include "mail.h"
 #include "routes.h"
 #include "session.h"
@@ -117,20 +118,8 @@ static const char sql_list[] =
 enum app_err
 invites_list(struct app *app, struct request *req, struct response *resp)
 {
-	json_t *items;
-	PGresult *res;
-	enum app_err err;
-	int i;
-
-	if ((err = db_query(app->db, req->arena,
-	         &(struct db_stmt){sql_list, 1, &req->who->tenant_id}, &res)) != APP_OK)
-		return err;
-	items = json_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items, invite_json(res, i));
-	resp->no_store = 1;
-	return response_json(
-	    req, resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+	return list_reply(
+	    app, req, resp, &(struct db_stmt){sql_list, 1, &req->who->tenant_id}, invite_json);
 }
 
 static const char sql_revoke[] =

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "db.h"
 #include "json.h"
+#include "list.h"
 #include "routes.h"
 #include "validate.h"
 
@@ -31,20 +32,8 @@ member_json(const PGresult *res, int i)
 enum app_err
 members_list(struct app *app, struct request *req, struct response *resp)
 {
-	json_t *items;
-	PGresult *res;
-	enum app_err err;
-	int i;
-
-	if ((err = db_query(app->db, req->arena,
-	         &(struct db_stmt){sql_list, 1, &req->who->tenant_id}, &res)) != APP_OK)
-		return err;
-	items = json_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items, member_json(res, i));
-	resp->no_store = 1;
-	return response_json(
-	    req, resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+	return list_reply(
+	    app, req, resp, &(struct db_stmt){sql_list, 1, &req->who->tenant_id}, member_json);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "db.h"
 #include "json.h"
+#include "list.h"
 #include "routes.h"
 #include "validate.h"
 
@@ -19,28 +20,20 @@ static const char sql_mine[] =
     " WHERE m.user_id = $1 AND t.status <> 'deleted'"
     " ORDER BY t.created_at, t.id";
 
+static json_t *
+mine_json(const PGresult *res, int i)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, i, 0), "slug",
+	    db_value(res, i, 1), "name", db_value(res, i, 2), "status", db_value(res, i, 3), "role",
+	    db_value(res, i, 4), "created_at", db_value(res, i, 5));
+}
+
 /* GET /tenants: 200 {items: [{id, slug, name, status, role, created_at}]}, the caller's. */
 enum app_err
 tenants_list(struct app *app, struct request *req, struct response *resp)
 {
-	json_t *items;
-	PGresult *res;
-	enum app_err err;
-	int i;
-
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_mine, 1, &req->who->user_id},
-	         &res)) != APP_OK)
-		return err;
-	items = json_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_value(res, i, 0), "slug",
-		        db_value(res, i, 1), "name", db_value(res, i, 2), "status",
-		        db_value(res, i, 3), "role", db_value(res, i, 4), "created_at",
-		        db_value(res, i, 5)));
-	resp->no_store = 1;
-	return response_json(
-	    req, resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+	return list_reply(
+	    app, req, resp, &(struct db_stmt){sql_mine, 1, &req->who->user_id}, mine_json);
 }
 
 static int
