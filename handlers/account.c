@@ -211,14 +211,8 @@ auth_me(struct app *app, struct request *req, struct response *resp)
 	        who->created_at, "tenant", tenant, "role", who->role, "impersonator", imp));
 }
 
-static int
-slug_ok(const char *s)
-{
-	return slug_is_wellformed(s);
-}
-
 static const struct field switch_fields[] = {
-    {"tenant_slug", FIELD_STRING, 1, 3, 56, slug_ok},
+    {"tenant_slug", FIELD_STRING, 1, 3, 56, slug_is_wellformed},
 };
 
 static const char sql_switch[] =

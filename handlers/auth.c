@@ -20,12 +20,6 @@
 #include "token.h"
 #include "validate.h"
 
-static int
-slug_ok(const char *s)
-{
-	return slug_is_wellformed(s) && !slug_is_reserved(s);
-}
-
 /* ---- register ------------------------------------------------------- */
 
 static const struct field register_fields[] = {
@@ -33,7 +27,7 @@ static const struct field register_fields[] = {
     {"password", FIELD_STRING, 1, 1, 4096, NULL},
     {"full_name", FIELD_STRING, 1, 1, 200, NULL},
     {"tenant_name", FIELD_STRING, 1, 1, 200, NULL},
-    {"tenant_slug", FIELD_STRING, 1, 3, 56, slug_ok},
+    {"tenant_slug", FIELD_STRING, 1, 3, 56, slug_is_allowed},
 };
 
 /*

@@ -21,15 +21,9 @@
 #include "token.h"
 #include "validate.h"
 
-static int
-role_ok(const char *s)
-{
-	return strcmp(s, "owner") == 0 || strcmp(s, "admin") == 0 || strcmp(s, "member") == 0;
-}
-
 static const struct field invite_fields[] = {
     {"email", FIELD_STRING, 1, 3, 254, email_is_valid},
-    {"role", FIELD_STRING, 1, 1, 16, role_ok},
+    {"role", FIELD_STRING, 1, 1, 16, role_is_valid},
 };
 
 static const char sql_is_member[] =

@@ -109,14 +109,8 @@ lock_and_check(struct app *app, struct request *req, const char *user_id, const 
 	return APP_OK;
 }
 
-static int
-role_ok(const char *s)
-{
-	return strcmp(s, "owner") == 0 || strcmp(s, "admin") == 0 || strcmp(s, "member") == 0;
-}
-
 static const struct field role_fields[] = {
-    {"role", FIELD_STRING, 1, 1, 16, role_ok},
+    {"role", FIELD_STRING, 1, 1, 16, role_is_valid},
 };
 
 /* Runs the change that lock_target() allowed, and its audit entry; commits. */

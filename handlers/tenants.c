@@ -36,15 +36,9 @@ tenants_list(struct app *app, struct request *req, struct response *resp)
 	    app, req, resp, &(struct db_stmt){sql_mine, 1, &req->who->user_id}, mine_json);
 }
 
-static int
-slug_ok(const char *s)
-{
-	return slug_is_wellformed(s) && !slug_is_reserved(s);
-}
-
 static const struct field create_fields[] = {
     {"name", FIELD_STRING, 1, 1, 200, NULL},
-    {"slug", FIELD_STRING, 1, 3, 56, slug_ok},
+    {"slug", FIELD_STRING, 1, 3, 56, slug_is_allowed},
 };
 
 /* The tenant, its owner and its provisioning job: all or nothing. */

@@ -96,6 +96,19 @@ slug_is_reserved(const char *s)
 }
 
 int
+slug_is_allowed(const char *s)
+{
+	return slug_is_wellformed(s) && !slug_is_reserved(s);
+}
+
+int
+role_is_valid(const char *s)
+{
+	return s != NULL &&
+	    (strcmp(s, "owner") == 0 || strcmp(s, "admin") == 0 || strcmp(s, "member") == 0);
+}
+
+int
 email_is_valid(const char *s)
 {
 	const char *at, *dot, *p;

@@ -18,6 +18,12 @@ int slug_is_wellformed(const char *s);
 /* www, api, admin, app, public, static, assets, docs, mail, pg*. */
 int slug_is_reserved(const char *s);
 
+/* A slug a new tenant may take: well-formed and not reserved. */
+int slug_is_allowed(const char *s);
+
+/* owner, admin or member. */
+int role_is_valid(const char *s);
+
 /* A pragmatic address check: one '@', a dot in the domain, no spaces or
  * control bytes, at most 254 bytes, local part at most 64. */
 int email_is_valid(const char *s);

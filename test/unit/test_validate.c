@@ -550,6 +550,28 @@ utf8_rejects_overlongs_and_surrogates(void **state)
 	assert_false(utf8_is_valid("\xf4\x90\x80\x80", 4));
 }
 
+static void
+slug_allowed_is_wellformed_and_not_reserved(void **state)
+{
+	(void)state;
+	assert_true(slug_is_allowed("acme-widgets"));
+	assert_false(slug_is_allowed("admin"));
+	assert_false(slug_is_allowed("pg-tenant"));
+	assert_false(slug_is_allowed("a--b"));
+}
+
+static void
+role_valid_is_one_of_three(void **state)
+{
+	(void)state;
+	assert_true(role_is_valid("owner"));
+	assert_true(role_is_valid("admin"));
+	assert_true(role_is_valid("member"));
+	assert_false(role_is_valid("superadmin"));
+	assert_false(role_is_valid("Owner"));
+	assert_false(role_is_valid(NULL));
+}
+
 int
 main(void)
 {
@@ -588,6 +610,8 @@ main(void)
 	    cmocka_unit_test(email_rejects_over_254_bytes),
 	    cmocka_unit_test(uuid_accepts_canonical_forms),
 	    cmocka_unit_test(uuid_rejects_malformed),
+	    cmocka_unit_test(slug_allowed_is_wellformed_and_not_reserved),
+	    cmocka_unit_test(role_valid_is_one_of_three),
 	    cmocka_unit_test(utf8_accepts_ascii_and_multibyte),
 	    cmocka_unit_test(utf8_rejects_stray_and_truncated_bytes),
 	    cmocka_unit_test(utf8_rejects_overlongs_and_surrogates),
