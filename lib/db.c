@@ -43,6 +43,7 @@ struct db {
 	uint64_t *seen;
 	long nseen, recycle;
 	int recycle_due;
+	int owner; /* tenant transactions keep this role: no SET ROLE */
 };
 
 struct db *
@@ -80,6 +81,12 @@ db_free(struct db *db)
 	free(db->conninfo);
 	free(db->application_name);
 	free(db);
+}
+
+void
+db_set_owner(struct db *db)
+{
+	db->owner = 1;
 }
 
 void
@@ -251,7 +258,20 @@ note_tenant(struct db *db, const char *schema)
 }
 
 static const char sql_begin[] = "BEGIN";
-static const char sql_path[] = "SELECT set_config('search_path', quote_ident($1), true)";
+/*
+ * A tenant transaction's path and role, both local to the transaction: the
+ * schema named by the tenants row, and the role of the same name (see
+ * schema/roles.sql). The owner's connection (db_set_owner) keeps its role.
+ */
+static const char sql_path[] = "SELECT set_config('search_path', quote_ident($1), true),"
+                               " set_config('role', $1, true)";
+static const char sql_owner_path[] = "SELECT set_config('search_path', quote_ident($1), true)";
+
+static const char *
+path_sql(const struct db *db)
+{
+	return db->owner ? sql_owner_path : sql_path;
+}
 static const char sql_commit[] = "COMMIT";
 
 /*
@@ -314,7 +334,7 @@ db_begin(struct db *db, struct arena *a, const char *schema)
 	const char *path[1] = {schema};
 	struct db_stmt stmts[2] = {
 	    {sql_begin, 0, NULL},
-	    {sql_path, 1, path},
+	    {path_sql(db), 1, path},
 	};
 	enum app_err err;
 
@@ -377,7 +397,7 @@ db_tx(struct db *db, struct arena *a, const char *schema, const struct db_stmt *
 	all = arena_alloc(a, (n + head + 1) * sizeof(*all));
 	res = arena_alloc(a, (n + head + 1) * sizeof(*res));
 	all[0] = (struct db_stmt){sql_begin, 0, NULL};
-	all[1] = (struct db_stmt){sql_path, 1, path};
+	all[1] = (struct db_stmt){path_sql(db), 1, path};
 	for (i = 0; i < n; i++)
 		all[head + i] = stmts[i];
 	all[head + n] = (struct db_stmt){sql_commit, 0, NULL};

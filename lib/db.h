@@ -2,9 +2,9 @@
  * The database, one libpq connection per process. Connected lazily, and
  * re-established on the next call after it broke. Every statement is fixed
  * text with bound parameters. Tenant work runs in a transaction that first
- * sets the search path, local to that transaction, to the schema named by
- * the tenants row; pipeline mode sends a whole short transaction in one
- * round trip. Failures come back as enum app_err: a dead server is
+ * sets the search path and the role, local to that transaction, to the
+ * schema named by the tenants row and that tenant's role; pipeline mode sends a whole short
+ * transaction in one round trip. Failures come back as enum app_err: a dead server is
  * SERVICE_UNAVAILABLE, a unique violation the code chosen for that
  * constraint, anything else INTERNAL (logged in full, shown to nobody).
  */
@@ -32,6 +32,14 @@ void db_free(struct db *);
 
 /* Where database errors are counted (shared memory for /metrics); may be NULL. */
 void db_set_error_counter(struct db *, unsigned long *);
+
+/*
+ * Marks the handle as the owner's (saas-jobs, tools): its tenant
+ * transactions set the search path but stay in the owner's role. On the
+ * application's handles, a tenant transaction also runs as the tenant's own
+ * role, which alone may reach that tenant's schema.
+ */
+void db_set_owner(struct db *);
 
 /* Connects if needed. APP_OK or APP_ERR_SERVICE_UNAVAILABLE. */
 enum app_err db_ensure(struct db *);

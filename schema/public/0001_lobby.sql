@@ -314,3 +314,66 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
     TO saas_app;
 GRANT SELECT, INSERT ON public.audit_logs TO saas_app;
 GRANT SELECT ON public.schema_migrations TO saas_app;
+
+-- What a tenant transaction (SET LOCAL ROLE tenant_x) may do in the lobby:
+-- write the audit entry of the change it makes, nothing else.
+GRANT USAGE ON SCHEMA public TO saas_tenant;
+GRANT INSERT ON public.audit_logs TO saas_tenant;
+
+-- A tenant's schema and its role, made and unmade together (see
+-- schema/roles.sql). Run by saas-jobs and scripts as saas_owner, inside
+-- their own transactions; DDL and CREATE ROLE are transactional, so a
+-- failure leaves neither. Tables that saas_owner's migrations create in the
+-- schema are granted to the tenant's role by default privileges, so a
+-- tenant migration grants nothing itself.
+CREATE FUNCTION public.tenant_schema_check(s text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	IF s IS NULL OR s !~ '^tenant_[a-z0-9_]{1,56}$' THEN
+		RAISE EXCEPTION 'not a tenant schema name: %', s USING ERRCODE = 'invalid_schema_name';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION public.tenant_schema_create(s text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM public.tenant_schema_check(s);
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = s) THEN
+		EXECUTE format('CREATE ROLE %I NOLOGIN INHERIT', s);
+	END IF;
+	EXECUTE format('GRANT saas_tenant TO %I', s);
+	EXECUTE format('GRANT %I TO saas_app', s);
+	EXECUTE format('CREATE SCHEMA %I', s);
+	EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, s);
+	EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I'
+	    ' GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', s, s);
+	EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I'
+	    ' GRANT USAGE, SELECT ON SEQUENCES TO %I', s, s);
+END
+$$;
+
+-- Renames a schema and its role (a pre-provisioned schema taken by a tenant).
+CREATE FUNCTION public.tenant_schema_rename(old text, new text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM public.tenant_schema_check(old);
+	PERFORM public.tenant_schema_check(new);
+	EXECUTE format('ALTER SCHEMA %I RENAME TO %I', old, new);
+	EXECUTE format('ALTER ROLE %I RENAME TO %I', old, new);
+END
+$$;
+
+CREATE FUNCTION public.tenant_schema_drop(s text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM public.tenant_schema_check(s);
+	EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', s);
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = s) THEN
+		EXECUTE format('DROP ROLE %I', s);
+	END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION public.tenant_schema_check(text), public.tenant_schema_create(text),
+    public.tenant_schema_rename(text, text), public.tenant_schema_drop(text) FROM PUBLIC;

@@ -1,5 +1,5 @@
 -- A tenant's own tables: projects, the example tenant data. Applied by
--- scripts/migrate as saas_owner to every tenant schema, one transaction per
+-- scripts/migrate (and saas-jobs, to a new schema) as saas_owner to every tenant schema, one transaction per
 -- schema, with the search_path set (transaction-locally) to that schema
 -- alone: names here are unqualified and land in the tenant's schema.
 
@@ -42,10 +42,12 @@ CREATE UNIQUE INDEX projects_name_key ON projects (lower(name))
 CREATE INDEX projects_created_at_idx ON projects (created_at DESC, id DESC)
     WHERE deleted_at IS NULL;
 
+-- The tenant's role (named as the schema) has DML on the tables here by the
+-- schema's default privileges (public.tenant_schema_create); the migration
+-- log it may read, not write.
 DO $$
 BEGIN
-	EXECUTE format('GRANT USAGE ON SCHEMA %I TO saas_app', current_schema());
+	EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM %I',
+	    current_schema());
 END
 $$;
-GRANT SELECT, INSERT, UPDATE, DELETE ON projects TO saas_app;
-GRANT SELECT ON schema_migrations TO saas_app;

@@ -2,15 +2,27 @@
 # then `load ../lib/tenancy`.
 #
 #   ready_owner           a new owner with a tenant token: OWNER, OWNER_ID,
-#                         OWNER_SLUG, OWNER_TENANT; the tenant marked ready
+#                         OWNER_SLUG, OWNER_TENANT, OWNER_SCHEMA; the tenant
+#                         provisioned (schema, role, migrations) and ready
+#   provision TENANT_ID   makes a tenant's schema and role, migrates, ready
 #   add_member ROLE       a new user with ROLE in OWNER_TENANT: MEMBER (a
 #                         tenant token), MEMBER_ID
 
-# A registered owner with a tenant token for SLUG, its tenant made ready.
+# What provisioning does to a tenant: its schema and role, every tenant
+# migration, status ready.
+provision() {
+	psql_owner "SELECT public.tenant_schema_create(schema_name) FROM public.tenants
+	    WHERE id = '$1'" >/dev/null
+	"$REPO/scripts/migrate" >/dev/null
+	psql_owner "UPDATE public.tenants SET status = 'ready' WHERE id = '$1'" >/dev/null
+}
+
+# A registered owner with a tenant token for SLUG, its tenant provisioned.
 ready_owner() {
 	new_user tenant
-	psql_owner "UPDATE public.tenants SET status = 'ready' WHERE id = '$TENANT_ID'" >/dev/null
+	provision "$TENANT_ID"
 	OWNER=$ACCESS OWNER_ID=$USER_ID OWNER_SLUG=$SLUG OWNER_TENANT=$TENANT_ID
+	OWNER_SCHEMA=tenant_${SLUG//-/_}
 }
 
 # Adds a member with ROLE to tenant OWNER_TENANT; sets MEMBER (a tenant token).

@@ -5,10 +5,11 @@
  * contract's codes, interactive transactions, reconnection, and recycling.
  *
  * Needs DATABASE_URL (the application role, e.g. saas_app with an empty
- * search_path) and DATABASE_OWNER_URL (a role that may create schemas);
+ * search_path) and DATABASE_OWNER_URL (the owner role, on a database the
+ * lobby migration has made);
  * without them every test that needs a server is skipped. The tests make
- * their own schemas tenant_unit_a, tenant_unit_b and tenant_unit_c, and
- * drop them at the end.
+ * their own schemas tenant_unit_a, tenant_unit_b and tenant_unit_c (with
+ * their roles), and drop them at the end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,48 +71,27 @@ owner_long(struct ctx *c, const char *sql)
 	return v;
 }
 
+/*
+ * Tenant schemas made as saas-jobs makes them (public.tenant_schema_create):
+ * each with its own role, which alone may use it, and which the
+ * application's tenant transactions take on.
+ */
 static const char setup_sql[] =
-    "DROP SCHEMA IF EXISTS " SCHEMA_A " CASCADE;"
-    "DROP SCHEMA IF EXISTS " SCHEMA_B " CASCADE;"
-    "DROP SCHEMA IF EXISTS " SCHEMA_C " CASCADE;"
-    "CREATE SCHEMA " SCHEMA_A ";"
+    "SELECT public.tenant_schema_drop('" SCHEMA_A "');"
+    "SELECT public.tenant_schema_drop('" SCHEMA_B "');"
+    "SELECT public.tenant_schema_drop('" SCHEMA_C "');"
+    "SELECT public.tenant_schema_create('" SCHEMA_A "');"
     "CREATE TABLE " SCHEMA_A ".items (id int PRIMARY KEY, name text);"
-    "CREATE SCHEMA " SCHEMA_B ";"
+    "SELECT public.tenant_schema_create('" SCHEMA_B "');"
     "CREATE TABLE " SCHEMA_B ".items (id int PRIMARY KEY, name text);"
     /* Index names are per schema: this one has the lobby's name. */
-    "CREATE SCHEMA " SCHEMA_C ";"
+    "SELECT public.tenant_schema_create('" SCHEMA_C "');"
     "CREATE TABLE " SCHEMA_C ".users (email text NOT NULL);"
     "CREATE UNIQUE INDEX users_email_key ON " SCHEMA_C ".users (email);";
 
-static const char teardown_sql[] = "DROP SCHEMA IF EXISTS " SCHEMA_A " CASCADE;"
-                                   "DROP SCHEMA IF EXISTS " SCHEMA_B " CASCADE;"
-                                   "DROP SCHEMA IF EXISTS " SCHEMA_C " CASCADE;";
-
-/* Grants the application role (whoever DATABASE_URL logs in as) its rights. */
-static int
-grant_app(struct ctx *c)
-{
-	PGconn *app = PQconnectdb(c->url);
-	char *role = NULL, sql[1024];
-	int rc = -1;
-
-	if (PQstatus(app) != CONNECTION_OK) {
-		print_error("DATABASE_URL: %s", PQerrorMessage(app));
-		goto out;
-	}
-	role = PQescapeIdentifier(c->owner, PQuser(app), strlen(PQuser(app)));
-	if (role == NULL)
-		goto out;
-	snprintf(sql, sizeof(sql),
-	    "GRANT USAGE ON SCHEMA %s, %s, %s TO %s;"
-	    "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA %s, %s, %s TO %s;",
-	    SCHEMA_A, SCHEMA_B, SCHEMA_C, role, SCHEMA_A, SCHEMA_B, SCHEMA_C, role);
-	rc = owner_exec(c, sql);
-out:
-	PQfreemem(role);
-	PQfinish(app);
-	return rc;
-}
+static const char teardown_sql[] = "SELECT public.tenant_schema_drop('" SCHEMA_A "');"
+                                   "SELECT public.tenant_schema_drop('" SCHEMA_B "');"
+                                   "SELECT public.tenant_schema_drop('" SCHEMA_C "');";
 
 static int
 group_setup(void **state)
@@ -131,7 +111,7 @@ group_setup(void **state)
 		return -1;
 	}
 	PQclear(PQexec(c->owner, "SET client_min_messages = warning"));
-	if (owner_exec(c, setup_sql) == -1 || grant_app(c) == -1)
+	if (owner_exec(c, setup_sql) == -1)
 		return -1;
 	c->enabled = 1;
 	return 0;
@@ -324,6 +304,70 @@ db_tx_without_schema_uses_role_path(void **state)
 	assert_int_equal(db_tx(c->db, c->arena, NULL, st + 1, 1, res), APP_ERR_INTERNAL);
 }
 
+/* The SQLSTATE of sql run as is on the handle's connection. */
+static const char *
+raw_sqlstate(struct ctx *c, const char *sql)
+{
+	PGresult *res = PQexec(db_conn(c->db), sql);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	char *copy = arena_strdup(c->arena, state ? state : "00000");
+
+	PQclear(res);
+	return copy;
+}
+
+static void
+db_tenant_transaction_runs_as_the_tenant_role(void **state)
+{
+	struct ctx *c = *state;
+	struct db_stmt st[1] = {{"SELECT current_user, session_user", 0, NULL}};
+	PGresult *res[1];
+
+	NEED_DB(c);
+	assert_int_equal(db_tx(c->db, c->arena, SCHEMA_A, st, 1, res), APP_OK);
+	assert_string_equal(db_value(res[0], 0, 0), SCHEMA_A);
+	/* And only for its transaction. */
+	assert_int_equal(db_tx(c->db, c->arena, NULL, st, 1, res), APP_OK);
+	assert_string_equal(db_value(res[0], 0, 0), db_value(res[0], 0, 1));
+}
+
+static void
+db_tenant_transaction_cannot_reach_another_tenant(void **state)
+{
+	struct ctx *c = *state;
+
+	NEED_DB(c);
+	/* PostgreSQL itself refuses, whatever the statement names. */
+	assert_int_equal(db_begin(c->db, c->arena, SCHEMA_A), APP_OK);
+	assert_string_equal(raw_sqlstate(c, "SELECT * FROM " SCHEMA_B ".items"), "42501");
+	db_rollback(c->db);
+	assert_int_equal(db_begin(c->db, c->arena, SCHEMA_A), APP_OK);
+	assert_string_equal(
+	    raw_sqlstate(c, "INSERT INTO " SCHEMA_B ".items VALUES (1, 'x')"), "42501");
+	db_rollback(c->db);
+	/* Its own schema, named outright, is fine. */
+	assert_int_equal(db_begin(c->db, c->arena, SCHEMA_A), APP_OK);
+	assert_string_equal(raw_sqlstate(c, "SELECT * FROM " SCHEMA_A ".items"), "00000");
+	db_rollback(c->db);
+	/* Nor does the application role itself hold any tenant's rights. */
+	assert_int_equal(db_begin(c->db, c->arena, NULL), APP_OK);
+	assert_string_equal(raw_sqlstate(c, "SELECT * FROM " SCHEMA_B ".items"), "42501");
+	db_rollback(c->db);
+	assert_int_equal(owner_long(c, "SELECT count(*) FROM " SCHEMA_B ".items"), 0);
+}
+
+static void
+db_unqualified_table_outside_a_tenant_is_an_error(void **state)
+{
+	struct ctx *c = *state;
+
+	NEED_DB(c);
+	assert_int_equal(db_begin(c->db, c->arena, NULL), APP_OK);
+	assert_string_equal(raw_sqlstate(c, "SELECT * FROM items"), "42P01");
+	db_rollback(c->db);
+	assert_string_equal(raw_sqlstate(c, "SELECT * FROM items"), "42P01");
+}
+
 static void
 db_tx_schema_list_is_one_identifier(void **state)
 {
@@ -348,9 +392,17 @@ db_tx_schema_list_is_one_identifier(void **state)
 			fail_msg("schema \"%s\" found a table \"items\"", names[i]);
 		assert_int_equal(err, APP_ERR_INTERNAL);
 	}
-	/* The path really is the one quoted identifier. */
-	assert_int_equal(db_tx(c->db, c->arena, SCHEMA_B ", " SCHEMA_A, st, 1, res), APP_OK);
-	assert_string_equal(db_value(res[0], 0, 0), "\"" SCHEMA_B ", " SCHEMA_A "\"");
+	/* The path really is the one quoted identifier (seen from the owner's
+	 * handle, which sets no role: no role has such a name). */
+	{
+		struct db *owner = db_new(c->owner_url, "unit-db", 5000, 100);
+
+		db_set_owner(owner);
+		assert_int_equal(
+		    db_tx(owner, c->arena, SCHEMA_B ", " SCHEMA_A, st, 1, res), APP_OK);
+		assert_string_equal(db_value(res[0], 0, 0), "\"" SCHEMA_B ", " SCHEMA_A "\"");
+		db_free(owner);
+	}
 	/* And the handle still works for the real one. */
 	assert_int_equal(db_tx(c->db, c->arena, SCHEMA_A, st + 1, 1, res), APP_OK);
 	assert_string_equal(db_value(res[0], 0, 0), "0");
@@ -742,6 +794,9 @@ main(void)
 	    T(db_tx_search_path_ends_with_transaction),
 	    T(db_tx_without_schema_uses_role_path),
 	    T(db_tx_schema_list_is_one_identifier),
+	    T(db_tenant_transaction_runs_as_the_tenant_role),
+	    T(db_tenant_transaction_cannot_reach_another_tenant),
+	    T(db_unqualified_table_outside_a_tenant_is_an_error),
 	    T(db_tx_unique_violation_rolls_back_everything),
 	    T(db_tx_users_email_key_maps_to_email_exists),
 	    T(db_tx_failure_counts_an_error),
