@@ -1,6 +1,6 @@
 # saas-fcgi: plain make, pkg-config, warnings as errors.
 #
-#   make             build the programs and the unit tests into build/
+#   make             build the programs (saas-fcgi, saas-jobs) and the unit tests into build/
 #   make test        install what is missing, build, run the whole suite
 #   make run         install what is missing, build, start the local stack
 #   make bench       requests per second and latency through nginx (wrk)
@@ -26,18 +26,20 @@ LDHARDEN  =
 endif
 
 CFLAGS   += -std=c11 -D_GNU_SOURCE -g -fPIE $(HARDEN) $(WARN) -MMD -MP \
-            -Ilib -Ihandlers -Ifcgi $(shell pkg-config --cflags $(PKGS))
+            -Ilib -Ihandlers -Ifcgi -Ijobs $(shell pkg-config --cflags $(PKGS))
 LDFLAGS  += -pie -Wl,-z,relro,-z,now $(LDHARDEN)
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lzxcvbn -lm
 
 LIB_SRC     = $(wildcard lib/*.c)
 HANDLER_SRC = $(wildcard handlers/*.c)
 FCGI_SRC    = $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
+JOBS_SRC    = $(filter-out jobs/main.c,$(wildcard jobs/*.c))
 UNIT_SRC    = $(wildcard test/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ = $(call obj,$(LIB_SRC) $(HANDLER_SRC) $(FCGI_SRC))
-PROGRAMS = $(BUILD)/saas-fcgi
+JOBS_OBJ = $(call obj,$(JOBS_SRC))
+PROGRAMS = $(BUILD)/saas-fcgi $(BUILD)/saas-jobs
 UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
 
 .SECONDARY:
@@ -59,7 +61,11 @@ $(BUILD)/saas-fcgi: $(CORE_OBJ) $(BUILD)/fcgi/main.o
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/test/unit_%: $(BUILD)/test/unit/test_%.o $(CORE_OBJ)
+$(BUILD)/saas-jobs: $(call obj,$(LIB_SRC)) $(JOBS_OBJ) $(BUILD)/jobs/main.o
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test/unit_%: $(BUILD)/test/unit/test_%.o $(CORE_OBJ) $(JOBS_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -95,7 +101,7 @@ install: $(PROGRAMS)
 	cp -R schema conf scripts $(DESTDIR)$(SHAREDIR)/
 
 format:
-	clang-format -i lib/*.[ch] fcgi/*.[ch] handlers/*.[ch] test/unit/*.[ch]
+	clang-format -i lib/*.[ch] fcgi/*.[ch] handlers/*.[ch] jobs/*.[ch] test/unit/*.[ch]
 
 clean:
 	rm -rf build build-san

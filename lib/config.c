@@ -70,6 +70,16 @@ static const struct key keys[] = {
     S("RUN_AS_USER", run_as_user, "", 0),
     S("SOCKET_MODE", socket_mode, "0660", 1),
     S("SOCKET_GROUP", socket_group, "", 0),
+    S("MIGRATIONS_DIR", migrations_dir, "/usr/local/share/saas-fcgi/schema", 1),
+    S("BACKUP_DIR", backup_dir, "/var/lib/saas-fcgi/backups", 1),
+    S("PG_DUMP", pg_dump, "pg_dump", 1),
+    L("TENANT_POOL_SIZE", tenant_pool_size, "0", 0, 1000),
+    L("JOB_LEASE_SECONDS", job_lease_seconds, "60", 2, 86400),
+    L("JOB_POLL_SECONDS", job_poll_seconds, "10", 1, 3600),
+    L("JOB_BACKOFF_SECONDS", job_backoff_seconds, "10", 1, 86400),
+    L("JOB_BACKOFF_MAX_SECONDS", job_backoff_max_seconds, "3600", 1, 604800),
+    L("JOB_RETENTION_DAYS", job_retention_days, "30", 1, 3650),
+    S("JOB_FAULT", job_fault, "", 0),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

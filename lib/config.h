@@ -42,6 +42,17 @@ struct config {
 	char *run_as_user;
 	char *socket_mode;
 	char *socket_group;
+	/* saas-jobs */
+	char *migrations_dir; /* holding public/ and tenant/ */
+	char *backup_dir;
+	char *pg_dump;
+	long tenant_pool_size;
+	long job_lease_seconds;
+	long job_poll_seconds;
+	long job_backoff_seconds;
+	long job_backoff_max_seconds;
+	long job_retention_days;
+	char *job_fault; /* tests only: "stop-after:K" or "stop-in:K" */
 };
 
 /*

@@ -36,7 +36,7 @@ static const struct {
 struct db {
 	char *conninfo;
 	char *application_name;
-	char options[64];
+	char options[128];
 	PGconn *conn;
 	unsigned long *errors;
 	/* Distinct tenant schemas this connection has touched, by hash. */
@@ -84,9 +84,15 @@ db_free(struct db *db)
 }
 
 void
-db_set_owner(struct db *db)
+db_set_owner(struct db *db, long idle_tx_timeout_ms)
 {
+	size_t n = strlen(db->options);
+
 	db->owner = 1;
+	if (idle_tx_timeout_ms > 0)
+		snprintf(db->options + n, sizeof(db->options) - n,
+		    " -c idle_in_transaction_session_timeout=%ld", idle_tx_timeout_ms);
+	db_disconnect(db);
 }
 
 void

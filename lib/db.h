@@ -37,9 +37,10 @@ void db_set_error_counter(struct db *, unsigned long *);
  * Marks the handle as the owner's (saas-jobs, tools): its tenant
  * transactions set the search path but stay in the owner's role. On the
  * application's handles, a tenant transaction also runs as the tenant's own
- * role, which alone may reach that tenant's schema.
+ * role, which alone may reach that tenant's schema. A transaction left idle
+ * longer than idle_tx_timeout_ms (0: no limit) is ended by the server.
  */
-void db_set_owner(struct db *);
+void db_set_owner(struct db *, long idle_tx_timeout_ms);
 
 /* Connects if needed. APP_OK or APP_ERR_SERVICE_UNAVAILABLE. */
 enum app_err db_ensure(struct db *);

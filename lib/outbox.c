@@ -3,12 +3,13 @@
 
 #include <string.h>
 
-#define STEPS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+#define STEPS(...)                                                                                 \
+	(const char *const[]){__VA_ARGS__},                                                        \
+	    sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
 
 const struct workflow workflows[] = {
-    {"provision_tenant",
-        STEPS("create_schema", "migrate", "seed", "mark_ready", "welcome_email")},
-    {"send_email", STEPS("send")},
+    {"provision_tenant", STEPS("create_schema", "migrate", "seed", "mark_ready", "welcome_email")},
+    {"send_email", STEPS("send", "redact")},
     {"delete_tenant", STEPS("backup", "drop_schema", "mark_deleted")},
     {"cleanup", STEPS("prune")},
 };

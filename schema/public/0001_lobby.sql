@@ -225,6 +225,8 @@ CREATE INDEX tenant_invites_tenant_id_idx
 
 -- The outbox. saas-jobs claims due rows with FOR UPDATE SKIP LOCKED, holds
 -- them with a lease (locked_by, locked_until, lease_token) and advances step.
+-- locked_backend is the claiming runner's server process: once it is gone
+-- (the runner died), the job may be taken over before the lease runs out.
 CREATE TABLE public.jobs (
 	id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	kind            text NOT NULL,
@@ -237,6 +239,7 @@ CREATE TABLE public.jobs (
 	run_after       timestamptz NOT NULL DEFAULT now(),
 	locked_by       text,
 	locked_until    timestamptz,
+	locked_backend  integer,
 	lease_token     uuid,
 	last_error      text,
 	idempotency_key text,
@@ -277,6 +280,15 @@ CREATE TRIGGER jobs_notify AFTER INSERT ON public.jobs
 CREATE TRIGGER jobs_notify_retry AFTER UPDATE OF status ON public.jobs
     FOR EACH ROW WHEN (NEW.status = 'pending' AND OLD.status <> 'pending')
     EXECUTE FUNCTION public.jobs_notify();
+
+-- Schemas made ahead of need (TENANT_POOL_SIZE): migrated and waiting, each
+-- with its role, named tenant__pool_<hex> (no slug maps to a double "_").
+-- A new tenant's provisioning takes one by renaming it.
+CREATE TABLE public.tenant_pool (
+	schema_name text PRIMARY KEY,
+	created_at  timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT tenant_pool_schema_name_check CHECK (schema_name ~ '^tenant__pool_[a-z0-9_]+$')
+);
 
 -- Append-only for saas_app. No foreign keys: the log outlives what it names.
 CREATE TABLE public.audit_logs (

@@ -19,7 +19,7 @@
 #   me TOKEN                  GET /auth/me with that token
 #   refresh TOKEN             POST /auth/refresh {refresh_token}; on 200 sets
 #                             ACCESS and REFRESH
-#   mail_token EMAIL          the token of the newest queued email to EMAIL
+#   mail_token EMAIL          the token of the newest email to EMAIL (queued, or sent into MAIL_DIR)
 #   forge_jwt HEADER_JSON PAYLOAD_JSON [SECRET] [ALG]
 #                             a JWT signed here (ALG HS256, HS384, HS512 or
 #                             none); SECRET defaults to $JWT_SECRET
@@ -148,10 +148,15 @@ sql_quote() {
 }
 
 mail_token() {
-	local text token
+	local text token file
 	text=$(psql_owner "SELECT payload->>'text' FROM public.jobs
 	    WHERE kind = 'send_email' AND lower(payload->>'to') = lower($(sql_quote "$1"))
 	    ORDER BY created_at DESC, id LIMIT 1")
+	# Sent already (the runner takes the text out of the outbox): the mail file.
+	if [[ -z $text && -d ${MAIL_DIR:-} ]]; then
+		file=$(grep -lixF "To: $1" "$MAIL_DIR"/*.eml 2>/dev/null | xargs -r ls -t | head -n 1)
+		[[ -z $file ]] || text=$(<"$file")
+	fi
 	token=$(sed -n 's/^Token: //p' <<<"$text" | head -n 1)
 	[[ -n $token ]] || {
 		echo "mail_token: no queued email with a token to $1" >&2

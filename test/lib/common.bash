@@ -290,6 +290,13 @@ json() {
 	jq -r "$@" <<<"$body"
 }
 
+# Runs the job runner over what is due and returns when the queue is empty,
+# as cron's saas-jobs --once would. Its log joins the stack's.
+run_jobs() {
+	"${SAAS_JOBS_BIN:?no SAAS_JOBS_BIN: is the stack up?}" --once --max-seconds 60 "$@" \
+		>>"$STACK_DIR/log/saas-jobs.log" 2>&1 3>&-
+}
+
 psql_owner() {
 	local sql=$1
 	shift

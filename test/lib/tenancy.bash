@@ -4,17 +4,18 @@
 #   ready_owner           a new owner with a tenant token: OWNER, OWNER_ID,
 #                         OWNER_SLUG, OWNER_TENANT, OWNER_SCHEMA; the tenant
 #                         provisioned (schema, role, migrations) and ready
-#   provision TENANT_ID   makes a tenant's schema and role, migrates, ready
+#   provision TENANT_ID   runs the jobs (provision_tenant among them); fails
+#                         unless the tenant is ready afterwards
 #   add_member ROLE       a new user with ROLE in OWNER_TENANT: MEMBER (a
 #                         tenant token), MEMBER_ID
 
-# What provisioning does to a tenant: its schema and role, every tenant
-# migration, status ready.
+# Provisions a tenant the way the service does: saas-jobs runs its job.
 provision() {
-	psql_owner "SELECT public.tenant_schema_create(schema_name) FROM public.tenants
-	    WHERE id = '$1'" >/dev/null
-	"$REPO/scripts/migrate" >/dev/null
-	psql_owner "UPDATE public.tenants SET status = 'ready' WHERE id = '$1'" >/dev/null
+	run_jobs
+	[[ $(psql_owner "SELECT status FROM public.tenants WHERE id = '$1'") == ready ]] || {
+		echo "provision: tenant $1 is not ready after the jobs ran" >&2
+		return 1
+	}
 }
 
 # A registered owner with a tenant token for SLUG, its tenant provisioned.

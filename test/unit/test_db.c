@@ -397,7 +397,7 @@ db_tx_schema_list_is_one_identifier(void **state)
 	{
 		struct db *owner = db_new(c->owner_url, "unit-db", 5000, 100);
 
-		db_set_owner(owner);
+		db_set_owner(owner, 0);
 		assert_int_equal(
 		    db_tx(owner, c->arena, SCHEMA_B ", " SCHEMA_A, st, 1, res), APP_OK);
 		assert_string_equal(db_value(res[0], 0, 0), "\"" SCHEMA_B ", " SCHEMA_A "\"");
