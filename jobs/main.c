@@ -42,8 +42,9 @@ on_signal(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: saas-jobs [--config FILE] --once [--max-seconds N]\n"
-	                "       saas-jobs [--config FILE] --loop\n");
+	fprintf(stderr,
+	    "usage: saas-jobs [--config FILE] --once [--max-seconds N]\n"
+	    "       saas-jobs [--config FILE] --loop\n");
 	exit(2);
 }
 
@@ -53,8 +54,8 @@ drain(struct runner *r, time_t deadline)
 {
 	int rc = 0;
 
-	while (!stopping && (deadline == 0 || time(NULL) < deadline) &&
-	       (rc = runner_run_one(r)) == 1)
+	while (
+	    !stopping && (deadline == 0 || time(NULL) < deadline) && (rc = runner_run_one(r)) == 1)
 		;
 	return rc < 0 ? -1 : 0;
 }
@@ -180,8 +181,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	/* A statement may take as long as the lease; a stalled transaction no longer. */
-	app.db = db_new(app.cfg.database_owner_url, "saas-jobs", app.cfg.job_lease_seconds * 1000,
-	    1000000);
+	app.db = db_new(
+	    app.cfg.database_owner_url, "saas-jobs", app.cfg.job_lease_seconds * 1000, 1000000);
 	db_set_owner(app.db, app.cfg.job_lease_seconds * 1000);
 	if (runner_init(&r, &app, &stopping) != 0) {
 		rc = 1;

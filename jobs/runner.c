@@ -16,36 +16,56 @@
 
 /* Due, or running for a runner whose lease lapsed or whose server process is gone. */
 #define CLAIMABLE(j)                                                                               \
-	"((" j ".status IN ('pending', 'failed') AND " j ".run_after <= now())"                     \
+	"((" j ".status IN ('pending', 'failed') AND " j ".run_after <= now())"                    \
 	" OR (" j ".status = 'running' AND (" j ".locked_until < now()"                            \
-	" OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"                               \
+	" OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"                              \
 	"  WHERE a.pid = " j ".locked_backend))))"
 
 /*
- * Round robin over tenants: "turn" is a job's place in its tenant's queue;
- * the first turns of every tenant go before anyone's second. The re-check
- * after the lock sees rows that other runners changed meanwhile.
+ * Round robin over tenants: "turn" is a job's place in its tenant's queue,
+ * and among the first turns the tenant served longest ago goes first
+ * (public.job_turns remembers when each was last served), so a tenant with
+ * a thousand jobs queued gets one job in, then every other tenant waiting
+ * gets one. The re-check after the lock sees rows that other runners
+ * changed meanwhile. Jobs without a tenant queue together.
  */
+#define TENANT_KEY(j) "coalesce(" j ".tenant_id, '00000000-0000-0000-0000-000000000000')"
+
 static const char sql_claim[] =
     "WITH candidate AS ("
-    "  SELECT id, turn, run_after FROM ("
-    "   SELECT j.id, j.run_after,"
-    "    row_number() OVER (PARTITION BY j.tenant_id ORDER BY j.run_after, j.id) AS turn"
-    "   FROM public.jobs j WHERE " CLAIMABLE("j") ") d"
-    "  ORDER BY turn, run_after, id LIMIT 32),"
-    " claimed AS ("
-    "  SELECT j.id FROM public.jobs j JOIN candidate c ON c.id = j.id"
-    "  WHERE " CLAIMABLE("j") " ORDER BY c.turn, c.run_after, c.id"
-    "  LIMIT 1 FOR UPDATE OF j SKIP LOCKED)"
-    " UPDATE public.jobs j SET status = 'running', attempts = j.attempts + 1,"
-    "  locked_by = $1, locked_backend = pg_backend_pid(),"
-    "  locked_until = now() + $2::integer * interval '1 second',"
-    "  lease_token = gen_random_uuid(), updated_at = now()"
-    " FROM claimed WHERE j.id = claimed.id"
-    " RETURNING j.id, j.kind, j.tenant_id, j.lease_token, j.created_by, j.payload::text,"
-    "  j.step, j.attempts, j.max_attempts,"
-    "  (SELECT t.schema_name FROM public.tenants t WHERE t.id = j.tenant_id),"
-    "  (SELECT t.slug FROM public.tenants t WHERE t.id = j.tenant_id)";
+    "  SELECT d.id, d.turn, coalesce(s.served_at, '-infinity') AS served, d.run_after"
+    "  FROM (SELECT j.id, j.run_after, " TENANT_KEY(
+        "j") " AS tenant_key,"
+             "    row_number() OVER (PARTITION BY j.tenant_id ORDER BY j.run_after, j.id) AS turn"
+             "   FROM public.jobs j WHERE " CLAIMABLE(
+                 "j") ") d"
+                      "  LEFT JOIN public.job_turns s ON s.tenant_key = d.tenant_key"
+                      "  ORDER BY d.turn, served, d.run_after, d.id LIMIT 32),"
+                      " claimed AS ("
+                      "  SELECT j.id FROM public.jobs j JOIN candidate c ON c.id = j.id"
+                      "  WHERE " CLAIMABLE(
+                          "j") " ORDER BY c.turn, c.served, c.run_after, c.id"
+                               "  LIMIT 1 FOR UPDATE OF j SKIP LOCKED),"
+                               " job AS ("
+                               "  UPDATE public.jobs j SET status = 'running', attempts = "
+                               "j.attempts + 1,"
+                               "   locked_by = $1, locked_backend = pg_backend_pid(),"
+                               "   locked_until = now() + $2::integer * interval '1 second',"
+                               "   lease_token = gen_random_uuid(), updated_at = now()"
+                               "  FROM claimed WHERE j.id = claimed.id RETURNING j.*)"
+                               " SELECT j.id, j.kind, j.tenant_id, j.lease_token, j.created_by, "
+                               "j.payload::text,"
+                               "  j.step, j.attempts, j.max_attempts, t.schema_name, t.slug"
+                               " FROM job j LEFT JOIN public.tenants t ON t.id = j.tenant_id";
+
+/*
+ * The tenant was served now. A statement of its own, after the claim
+ * committed: the row lock it takes must not hold other runners' claims.
+ */
+static const char sql_served[] =
+    "INSERT INTO public.job_turns (tenant_key, served_at)"
+    " VALUES (coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'), clock_timestamp())"
+    " ON CONFLICT (tenant_key) DO UPDATE SET served_at = excluded.served_at";
 
 /* The job is still this attempt's: locked for the transaction. */
 static const char sql_fence[] = "SELECT 1 FROM public.jobs"
@@ -101,8 +121,8 @@ static const char sql_cleanup[] =
 int
 runner_init(struct runner *r, struct app *app, volatile sig_atomic_t *stop)
 {
-	char host[64] = "localhost";
-	const char *f = app->cfg.job_fault;
+	char host[64] = "localhost", step[24];
+	const char *f = app->cfg.job_fault, *at;
 
 	memset(r, 0, sizeof(*r));
 	r->app = app;
@@ -116,20 +136,28 @@ runner_init(struct runner *r, struct app *app, volatile sig_atomic_t *stop)
 		r->fault = 1, f += 11;
 	else if (strncmp(f, "stop-in:", 8) == 0)
 		r->fault = 2, f += 8;
-	if (r->fault == 0 || parse_long(f, 0, 1000, &r->fault_step) != 0) {
-		fprintf(stderr, "saas-jobs: JOB_FAULT: give stop-after:K or stop-in:K\n");
+	at = strchr(f, '@');
+	snprintf(step, sizeof(step), "%.*s", at ? (int)(at - f) : (int)strlen(f), f);
+	if (at != NULL)
+		snprintf(r->fault_kind, sizeof(r->fault_kind), "%s", at + 1);
+	if (r->fault == 0 || parse_long(step, 0, 1000, &r->fault_step) != 0 ||
+	    (at != NULL && outbox_workflow(r->fault_kind) == NULL)) {
+		fprintf(stderr,
+		    "saas-jobs: JOB_FAULT: give stop-after:K or stop-in:K, and"
+		    " optionally @KIND\n");
 		return -1;
 	}
 	return 0;
 }
 
 void
-runner_fault(const struct runner *r, int kind, long step)
+runner_fault(const struct runner *r, const struct job *job, int kind)
 {
-	if (r->fault != kind || r->fault_step != step)
+	if (r->fault != kind || r->fault_step != job->step ||
+	    (r->fault_kind[0] != '\0' && strcmp(r->fault_kind, job->kind) != 0))
 		return;
-	log_msg(LOG_WARN, NULL, "fault injection: stopping %s step %ld",
-	    kind == 1 ? "after" : "inside", step);
+	log_msg(LOG_WARN, NULL, "fault injection: stopping %s step %ld of job %s",
+	    kind == 1 ? "after" : "inside", job->step, job->id);
 	raise(SIGSTOP);
 }
 
@@ -205,7 +233,8 @@ fail_job(struct runner *r, struct job *job, const struct flow *flow, const char 
 	if (strcmp(db_value(res, 0, 0), "dead") == 0) {
 		if ((flow != NULL && flow->compensate != NULL &&
 		        flow->compensate(r, job) != STEP_OK) ||
-		    db_command(db, job->arena, &(struct db_stmt){sql_audit_dead, 5, ap}) != APP_OK) {
+		    db_command(db, job->arena, &(struct db_stmt){sql_audit_dead, 5, ap}) !=
+		        APP_OK) {
 			db_rollback(db);
 			return;
 		}
@@ -277,7 +306,7 @@ run_step(struct runner *r, struct job *job, const struct step *step, struct step
 		db_rollback(db);
 		return rc;
 	}
-	runner_fault(r, 2, job->step);
+	runner_fault(r, job, 2);
 	if ((ok = advance(r, job)) != 1) {
 		db_rollback(db);
 		return ok == 0 ? STEP_LOST : STEP_RETRY;
@@ -305,8 +334,8 @@ run_job(struct runner *r, struct job *job)
 		snprintf(e.reason, sizeof(e.reason), "%s failed", step->name);
 		rc = run_step(r, job, step, &e);
 		if (rc == STEP_LOST) {
-			log_msg(LOG_WARN, NULL, "job %s (%s): lease lost at step %s; leaving it", job->id,
-			    job->kind, step->name);
+			log_msg(LOG_WARN, NULL, "job %s (%s): lease lost at step %s; leaving it",
+			    job->id, job->kind, step->name);
 			return;
 		}
 		if (rc != STEP_OK) {
@@ -314,14 +343,14 @@ run_job(struct runner *r, struct job *job)
 			return;
 		}
 		log_msg(LOG_INFO, NULL, "job %s (%s) step %s done", job->id, job->kind, step->name);
-		runner_fault(r, 1, job->step);
+		runner_fault(r, job, 1);
 		job->step++;
 		if (job->step < (long)flow->nsteps && *r->stop) {
 			const char *p[2] = {job->id, job->lease};
 
 			db_command(r->app->db, job->arena, &(struct db_stmt){sql_release, 2, p});
-			log_msg(LOG_INFO, NULL, "job %s (%s): stopping; released at step %s", job->id,
-			    job->kind, flow->steps[job->step].name);
+			log_msg(LOG_INFO, NULL, "job %s (%s): stopping; released at step %s",
+			    job->id, job->kind, flow->steps[job->step].name);
 			return;
 		}
 	}
@@ -349,6 +378,7 @@ runner_run_one(struct runner *r)
 		int ok = job_from_row(&job, res);
 
 		job.wf = outbox_workflow(job.kind);
+		db_command(r->app->db, job.arena, &(struct db_stmt){sql_served, 1, &job.tenant_id});
 		log_msg(LOG_INFO, NULL, "job %s (%s) claimed at step %ld, attempt %ld", job.id,
 		    job.kind, job.step, job.attempts);
 		if (ok == 0)

@@ -61,9 +61,10 @@ struct runner {
 	struct app *app; /* configuration; app->db is the owner's connection */
 	char name[128];  /* locked_by: host:pid */
 	volatile sig_atomic_t *stop;
-	int fault;        /* JOB_FAULT: 0 none, 1 stop-after, 2 stop-in */
+	int fault; /* JOB_FAULT: 0 none, 1 stop-after, 2 stop-in */
 	long fault_step;
-	unsigned seed; /* for the jitter of backoffs */
+	char fault_kind[64]; /* "": any kind */
+	unsigned seed;       /* for the jitter of backoffs */
 };
 
 /* Sets up r for app (whose db must be the owner's). -1 with a message on a bad JOB_FAULT. */
@@ -79,8 +80,8 @@ int runner_run_one(struct runner *);
 /* Renews the lease of a job during a long step. 0, or -1 when it was lost. */
 int runner_renew(struct runner *, const struct job *);
 
-/* The fault point of JOB_FAULT, if it is this step (stop-in: before the commit). */
-void runner_fault(const struct runner *, int kind, long step);
+/* The fault point of JOB_FAULT (kind 1: after the step, 2: inside it, before the commit). */
+void runner_fault(const struct runner *, const struct job *, int kind);
 
 /* Queues the daily cleanup job, once per day across all runners. */
 void runner_schedule_cleanup(struct runner *);

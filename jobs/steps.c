@@ -69,8 +69,8 @@ is_migration_name(const char *s)
 	size_t d = strspn(s, "0123456789"), n = strlen(s);
 
 	return d > 0 && s[d] == '_' && n > d + 5 && strcmp(s + n - 4, ".sql") == 0 &&
-	       strspn(s + d + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-	           n - d - 1;
+	    strspn(s + d + 1,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n - d - 1;
 }
 
 /* The tenant migration files, sorted; their count, or -1. */
@@ -134,7 +134,8 @@ schema_migrate(struct runner *r, struct arena *a, const char *schema, const char
 
 	snprintf(dir, sizeof(dir), "%s/tenant", r->app->cfg.migrations_dir);
 	if ((n = list_migrations(a, dir, &names)) < 0) {
-		log_msg(LOG_ERROR, NULL, "MIGRATIONS_DIR: cannot read %s: %s", dir, strerror(errno));
+		log_msg(
+		    LOG_ERROR, NULL, "MIGRATIONS_DIR: cannot read %s: %s", dir, strerror(errno));
 		return fail(e, STEP_RETRY, "the tenant migrations cannot be read");
 	}
 	/* The lock scripts/migrate takes for this schema; then its log. */
@@ -143,8 +144,8 @@ schema_migrate(struct runner *r, struct arena *a, const char *schema, const char
 	        " set_config('search_path', quote_ident($1), true)",
 	        1, path, NULL, e) != STEP_OK ||
 	    cmd(r, &fake, sql_migration_log, 0, NULL, e) != STEP_OK ||
-	    sql(r, &fake, "SELECT filename, checksum FROM schema_migrations", 0, NULL, &applied, e) !=
-	        STEP_OK)
+	    sql(r, &fake, "SELECT filename, checksum FROM schema_migrations", 0, NULL, &applied,
+	        e) != STEP_OK)
 		return STEP_RETRY;
 	for (i = 0; i < n; i++) {
 		const char *text, *p[2];
@@ -158,25 +159,32 @@ schema_migrate(struct runner *r, struct arena *a, const char *schema, const char
 				break;
 		if (k < PQntuples(applied)) {
 			if (strcmp(db_value(applied, k, 1), sum + 2) != 0) {
-				log_msg(LOG_ERROR, NULL, "%s: %s was changed after it was applied", schema,
-				    names[i]);
-				return fail(e, STEP_PERMANENT, "a tenant migration changed after it was applied");
+				log_msg(LOG_ERROR, NULL, "%s: %s was changed after it was applied",
+				    schema, names[i]);
+				return fail(e, STEP_PERMANENT,
+				    "a tenant migration changed after it was applied");
 			}
 			continue;
 		}
 		res = PQexec(db_conn(db), text);
 		arena_defer(a, (void (*)(void *))PQclear, res);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK) {
 			log_msg(LOG_ERROR, NULL, "%s: %s failed: %s", schema, names[i],
 			    PQresultErrorMessage(res));
 			return fail(e, STEP_RETRY, "a tenant migration failed");
 		}
 		p[0] = names[i];
 		p[1] = sum + 2;
-		if (sql(r, &fake, "SELECT set_config('search_path', quote_ident($1), true)", 1, path,
-		        NULL, e) != STEP_OK ||
-		    cmd(r, &fake, "INSERT INTO schema_migrations (filename, checksum) VALUES ($1, $2)", 2,
-		        p, e) != STEP_OK)
+		if (sql(r, &fake, "SELECT set_config('search_path', quote_ident($1), true)", 1,
+		        path, NULL, e) != STEP_OK ||
+		    cmd(r, &fake,
+		        "INSERT INTO schema_migrations (filename, checksum) VALUES ($1, $2)", 2, p,
+		        e) != STEP_OK ||
+		    cmd(r, &fake,
+		        "INSERT INTO public.tenant_migrations (filename, checksum) VALUES ($1, $2)"
+		        " ON CONFLICT (filename) DO NOTHING",
+		        2, p, e) != STEP_OK)
 			return STEP_RETRY;
 		log_msg(LOG_INFO, NULL, "applied %s %s", schema, names[i]);
 	}
@@ -184,7 +192,8 @@ schema_migrate(struct runner *r, struct arena *a, const char *schema, const char
 		const char *p[1] = {tenant_id};
 
 		return cmd(r, &fake,
-		    "UPDATE public.tenants SET schema_version = (SELECT count(*) FROM schema_migrations)"
+		    "UPDATE public.tenants SET schema_version = (SELECT count(*) FROM "
+		    "schema_migrations)"
 		    " WHERE id = $1",
 		    1, p, e);
 	}
@@ -218,8 +227,8 @@ provision_create_schema(struct runner *r, struct job *job, struct step_err *e)
 		return STEP_RETRY;
 	if (PQntuples(res) == 1) {
 		p[0] = db_value(res, 0, 0);
-		log_msg(LOG_INFO, NULL, "job %s: %s takes the pooled schema %s", job->id, job->schema,
-		    p[0]);
+		log_msg(LOG_INFO, NULL, "job %s: %s takes the pooled schema %s", job->id,
+		    job->schema, p[0]);
 		return sql(r, job, "SELECT public.tenant_schema_rename($1, $2)", 2, p, NULL, e);
 	}
 	return sql(r, job, "SELECT public.tenant_schema_create($1)", 1, p + 1, NULL, e);
@@ -241,7 +250,8 @@ provision_seed(struct runner *r, struct job *job, struct step_err *e)
 
 	return cmd(r, job,
 	    "INSERT INTO projects (name, description, created_by)"
-	    " SELECT 'Getting started', 'A first project to try things out. Rename it, or delete it.',"
+	    " SELECT 'Getting started', 'A first project to try things out. Rename it, or delete "
+	    "it.',"
 	    "  m.user_id FROM public.user_tenant_membership m"
 	    " WHERE m.tenant_id = $1 AND m.role = 'owner' ORDER BY m.created_at LIMIT 1",
 	    1, p, e);
@@ -295,7 +305,7 @@ provision_welcome_email(struct runner *r, struct job *job, struct step_err *e)
 		return STEP_OK; /* the user or the tenant went meanwhile: nobody to welcome */
 	snprintf(subject, sizeof(subject), "Your workspace %s is ready", db_value(res, 0, 1));
 	len = strlen(db_value(res, 0, 1)) + strlen(db_value(res, 0, 2)) +
-	      strlen(r->app->cfg.app_base_url) + 200;
+	    strlen(r->app->cfg.app_base_url) + 200;
 	text = arena_alloc(job->arena, len);
 	snprintf(text, len,
 	    "Your workspace \"%s\" is ready.\n\nSign in at %s and choose the workspace \"%s\".\n",
@@ -324,8 +334,9 @@ provision_compensate(struct runner *r, struct job *job)
 	        1, p, &res, &e) != STEP_OK)
 		return STEP_RETRY;
 	if (PQntuples(res) == 1 && job->step > 0)
-		return sql(r, job, "SELECT public.tenant_schema_drop(schema_name)"
-		                   " FROM public.tenants WHERE id = $1",
+		return sql(r, job,
+		    "SELECT public.tenant_schema_drop(schema_name)"
+		    " FROM public.tenants WHERE id = $1",
 		    1, p, NULL, &e);
 	return STEP_OK;
 }
@@ -344,7 +355,8 @@ email_redact(struct runner *r, struct job *job, struct step_err *e)
 {
 	const char *p[1] = {job->id};
 
-	return cmd(r, job, "UPDATE public.jobs SET payload = payload - 'text' WHERE id = $1", 1, p, e);
+	return cmd(
+	    r, job, "UPDATE public.jobs SET payload = payload - 'text' WHERE id = $1", 1, p, e);
 }
 
 /* --- delete_tenant -------------------------------------------------------- */
@@ -404,13 +416,14 @@ delete_backup(struct runner *r, struct job *job, struct step_err *e)
 
 	if (need_tenant(job, e) != STEP_OK)
 		return STEP_PERMANENT;
-	if (sql(r, job, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1, p, &res, e) !=
-	    STEP_OK)
+	if (sql(r, job, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1, p, &res,
+	        e) != STEP_OK)
 		return STEP_RETRY;
 	if (PQntuples(res) == 0)
 		return STEP_OK; /* never made, or already dropped: nothing to keep */
 	if (mkdir(r->app->cfg.backup_dir, 0700) == -1 && errno != EEXIST) {
-		log_msg(LOG_ERROR, NULL, "BACKUP_DIR: %s: %s", r->app->cfg.backup_dir, strerror(errno));
+		log_msg(
+		    LOG_ERROR, NULL, "BACKUP_DIR: %s: %s", r->app->cfg.backup_dir, strerror(errno));
 		return fail(e, STEP_RETRY, "the backup directory is not usable");
 	}
 	snprintf(path, sizeof(path), "%s/%s-%s.dump", r->app->cfg.backup_dir, job->slug, job->id);
@@ -477,7 +490,9 @@ cleanup_prune(struct runner *r, struct job *job, struct step_err *e)
 	    " ix AS (UPDATE public.tenant_invites SET status = 'expired'"
 	    "  WHERE status = 'pending' AND expires_at < now()),"
 	    " io AS (DELETE FROM public.tenant_invites WHERE status <> 'pending'"
-	    "  AND created_at < now() - $1::integer * interval '1 day')"
+	    "  AND created_at < now() - $1::integer * interval '1 day'),"
+	    " jt AS (DELETE FROM public.job_turns"
+	    "  WHERE served_at < now() - $1::integer * interval '1 day')"
 	    " DELETE FROM public.jobs WHERE status IN ('succeeded', 'dead')"
 	    "  AND finished_at < now() - $1::integer * interval '1 day'",
 	    1, p, e);
@@ -485,7 +500,10 @@ cleanup_prune(struct runner *r, struct job *job, struct step_err *e)
 
 /* --- the tables ----------------------------------------------------------- */
 
-#define FLOW(kind, steps, comp) {kind, steps, sizeof(steps) / sizeof(steps[0]), comp}
+#define FLOW(kind, steps, comp)                                                                    \
+	{                                                                                          \
+		kind, steps, sizeof(steps) / sizeof(steps[0]), comp                                \
+	}
 
 static const struct step provision_steps[] = {
     {"create_schema", 1, provision_create_schema},
@@ -565,8 +583,8 @@ pool_fill(struct runner *r)
 			arena_free(a);
 			return;
 		}
-		if (sql(r, &fake, "SELECT pg_advisory_xact_lock(hashtextextended('saas-pool', 0))", 0,
-		        NULL, NULL, &e) != STEP_OK ||
+		if (sql(r, &fake, "SELECT pg_advisory_xact_lock(hashtextextended('saas-pool', 0))",
+		        0, NULL, NULL, &e) != STEP_OK ||
 		    sql(r, &fake, "SELECT count(*) FROM public.tenant_pool", 0, NULL, &res, &e) !=
 		        STEP_OK ||
 		    strtol(db_value(res, 0, 0), NULL, 10) >= r->app->cfg.tenant_pool_size ||
@@ -580,10 +598,11 @@ pool_fill(struct runner *r)
 			if (uuid[i] != '-')
 				*o++ = uuid[i];
 		*o = '\0';
-		if (sql(r, &fake, "SELECT public.tenant_schema_create($1)", 1, p, NULL, &e) != STEP_OK ||
-		    schema_migrate(r, a, name, NULL, &e) != STEP_OK ||
-		    cmd(r, &fake, "INSERT INTO public.tenant_pool (schema_name) VALUES ($1)", 1, p, &e) !=
+		if (sql(r, &fake, "SELECT public.tenant_schema_create($1)", 1, p, NULL, &e) !=
 		        STEP_OK ||
+		    schema_migrate(r, a, name, NULL, &e) != STEP_OK ||
+		    cmd(r, &fake, "INSERT INTO public.tenant_pool (schema_name) VALUES ($1)", 1, p,
+		        &e) != STEP_OK ||
 		    db_commit(db) != APP_OK) {
 			db_rollback(db);
 			log_msg(LOG_ERROR, NULL, "pool: could not make a schema: %s", e.reason);

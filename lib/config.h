@@ -52,7 +52,7 @@ struct config {
 	long job_backoff_seconds;
 	long job_backoff_max_seconds;
 	long job_retention_days;
-	char *job_fault; /* tests only: "stop-after:K" or "stop-in:K" */
+	char *job_fault; /* tests only: "stop-after:K" or "stop-in:K", then "@KIND" */
 };
 
 /*

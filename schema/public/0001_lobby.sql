@@ -30,6 +30,15 @@ CREATE TABLE IF NOT EXISTS public.schema_migrations (
 	applied_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Every tenant migration ever applied to some tenant, with its checksum:
+-- scripts/migrate compares the files with it in the one query a run with
+-- nothing to do costs, instead of reading thousands of tenant logs.
+CREATE TABLE public.tenant_migrations (
+	filename   text PRIMARY KEY,
+	checksum   text NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- Times leave the database as RFC 3339 UTC text, as API.md writes them.
 CREATE FUNCTION public.rfc3339(timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -264,6 +273,13 @@ CREATE INDEX jobs_lease_idx
     ON public.jobs (locked_until) WHERE status = 'running';
 CREATE INDEX jobs_tenant_id_idx ON public.jobs (tenant_id);
 CREATE INDEX jobs_created_at_idx ON public.jobs (created_at DESC, id DESC);
+
+-- When the runners last took a job of each tenant (the all-zero id: jobs of
+-- no tenant), for their round robin between tenants.
+CREATE TABLE public.job_turns (
+	tenant_key uuid PRIMARY KEY,
+	served_at  timestamptz NOT NULL
+);
 
 -- Wakes "saas-jobs --loop" (LISTEN jobs_ready) when a job is queued, or put
 -- back to pending by a retry. The payload is the job's kind.
