@@ -132,3 +132,75 @@ recorded_state() {
 	assert_failure 2
 	assert_output --partial "unknown argument"
 }
+
+# The database's committed transactions so far.
+commits() {
+	sql "SELECT pg_stat_force_next_flush()" \
+	    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()" | tail -n 1
+}
+
+# Every tenant of this test at version N (the number of tenant files).
+at_version() {
+	sql "SELECT count(*) FROM public.tenants WHERE slug LIKE '$1-%' AND schema_version = $2"
+}
+
+@test "migrate over 1,000 tenant schemas: all migrated; killed half way, resumed; then one query" {
+	local prefix="scale${slug#mig}" i
+	for i in 0 1 2 3 4; do
+		sql "INSERT INTO public.tenants (slug, name, status)
+		     SELECT '$prefix-' || g, 'Scale', 'ready' FROM generate_series($((i * 200 + 1)), $((i * 200 + 200))) g" \
+		    "SELECT count(public.tenant_schema_create(schema_name)) FROM public.tenants
+		     WHERE slug LIKE '$prefix-%' AND to_regnamespace(schema_name) IS NULL" >/dev/null
+	done
+	run "$migrate" --jobs 4
+	assert_success
+	assert_equal "$(grep -c "^applied tenant_${prefix//-/_}_" <<<"$output")" 1000
+	assert_equal "$(at_version "$prefix" "$ntenant")" 1000
+
+	# A new one-table migration, and a run killed half way through.
+	cp -R "$REPO/schema" "$BATS_TEST_TMPDIR/schema"
+	echo "CREATE TABLE scale_notes (id integer PRIMARY KEY);" \
+	    >"$BATS_TEST_TMPDIR/schema/tenant/9000_scale_notes.sql"
+	export MIGRATIONS_DIR=$BATS_TEST_TMPDIR/schema
+	setsid "$migrate" --jobs 4 >"$BATS_TEST_TMPDIR/first" 2>&1 3>&- &
+	first=$!
+	for _ in $(seq 600); do
+		(($(at_version "$prefix" $((ntenant + 1))) >= 300)) && break
+		sleep 0.05
+	done
+	kill -KILL -- "-$first" 2>/dev/null || true
+	wait "$first" || true
+	done_before=$(at_version "$prefix" $((ntenant + 1)))
+	((done_before >= 300 && done_before < 1000)) || fail "killed after $done_before tenants"
+	# What was recorded was done: the table exists exactly where the version says.
+	assert_equal "$(sql "SELECT count(*) FROM public.tenants t WHERE t.slug LIKE '$prefix-%'
+	    AND (t.schema_version = $((ntenant + 1))) <> (to_regclass(t.schema_name || '.scale_notes') IS NOT NULL)")" 0
+
+	run "$migrate" --jobs 4
+	assert_success
+	assert_equal "$(grep -c "^applied tenant_${prefix//-/_}_.* 9000_scale_notes.sql" <<<"$output")" \
+		$((1000 - done_before))
+	refute_line --partial "0001_projects.sql"
+	assert_equal "$(at_version "$prefix" $((ntenant + 1)))" 1000
+
+	# Nothing to do: the lobby answers in one query (with one to see that the
+	# lobby is there, and psql's own), however many tenants there are: it
+	# was one query per tenant. Counted in committed transactions, less what
+	# counting itself costs.
+	before=$(commits)
+	idle=$(($(commits) - before))
+	before=$(commits)
+	run "$migrate" --jobs 4
+	assert_output "nothing to apply"
+	used=$(($(commits) - before - idle))
+	((used <= 3)) || fail "a run with nothing to do took $used transactions"
+
+	for i in 0 1 2 3 4; do
+		sql "SET client_min_messages = warning" \
+		    "SELECT count(public.tenant_schema_drop(schema_name)) FROM (SELECT schema_name
+		     FROM public.tenants WHERE slug LIKE '$prefix-%' AND to_regnamespace(schema_name)
+		     IS NOT NULL LIMIT 200) s" >/dev/null
+	done
+	sql "DELETE FROM public.tenants WHERE slug LIKE '$prefix-%'" \
+	    "DELETE FROM public.tenant_migrations WHERE filename = '9000_scale_notes.sql'"
+}
