@@ -2,8 +2,10 @@
  * saas-fcgi: the FastCGI responder pool.
  *
  *   saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT] [--workers N]
+ *   saas-fcgi --routes
  *
  * Without --listen the socket is file descriptor 0, as spawn-fcgi passes it.
+ * --routes prints the route table (method, path, who may call it) and exits.
  * A bad configuration stops the program with one line naming the key.
  */
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "routes.h"
 #include "validate.h"
 
 static void
@@ -28,7 +31,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT]"
-	    " [--workers N]\n");
+	    " [--workers N]\n       saas-fcgi --routes\n");
 	exit(2);
 }
 
@@ -106,6 +109,7 @@ main(int argc, char *argv[])
 	    {"config", required_argument, NULL, 'c'},
 	    {"listen", required_argument, NULL, 'l'},
 	    {"workers", required_argument, NULL, 'w'},
+	    {"routes", no_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -117,6 +121,11 @@ main(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, "c:l:w:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			for (size_t i = 0; i < nroutes; i++)
+				printf("%s %s %s\n", routes[i].method, routes[i].pattern,
+				    route_access(routes[i].needs));
+			return 0;
 		case 'c':
 			opts.config_path = optarg;
 			break;

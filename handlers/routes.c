@@ -26,7 +26,7 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/tenants/current", tenants_delete, NEED_OWNER},
     {"GET", "/api/v1/members", members_list, NEED_TENANT},
     {"PATCH", "/api/v1/members/{user_id}", members_update, NEED_ADMIN | NEED_JSON},
-    {"DELETE", "/api/v1/members/{user_id}", members_remove, NEED_TENANT},
+    {"DELETE", "/api/v1/members/{user_id}", members_remove, NEED_ADMIN | NEED_SELF},
     {"POST", "/api/v1/invites", invites_create, NEED_ADMIN | NEED_JSON},
     {"GET", "/api/v1/invites", invites_list, NEED_ADMIN},
     {"DELETE", "/api/v1/invites/{id}", invites_revoke, NEED_ADMIN},
@@ -34,3 +34,21 @@ const struct route routes[] = {
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
+
+const char *
+route_access(unsigned needs)
+{
+	if ((needs & NEED_OWNER) == NEED_OWNER)
+		return "owner";
+	if ((needs & (NEED_ADMIN | NEED_SELF)) == (NEED_ADMIN | NEED_SELF))
+		return "admin-or-self";
+	if ((needs & NEED_ADMIN) == NEED_ADMIN)
+		return "admin";
+	if ((needs & NEED_TENANT) == NEED_TENANT)
+		return "member";
+	if (needs & NEED_AUTH)
+		return "bearer";
+	if (needs & NEED_AUTH_IF_GIVEN)
+		return "bearer-if-given";
+	return "public";
+}

@@ -25,6 +25,9 @@ enum need {
 	NEED_ADMIN = 1 << 5 | NEED_TENANT,
 	NEED_OWNER = 1 << 6 | NEED_TENANT,
 	NEED_AUTH_IF_GIVEN = 1 << 7, /* a bearer token is checked when present */
+	/* With NEED_ADMIN: or any member acting on themselves (the first path
+	 * parameter is their user id). */
+	NEED_SELF = 1 << 8,
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
@@ -38,6 +41,14 @@ struct route {
 
 extern const struct route routes[];
 extern const size_t nroutes;
+
+/*
+ * Who may call a route, in one word: "public", "bearer" (any signed-in
+ * user), "bearer-if-given", or the least tenant role "member", "admin",
+ * "owner", or "admin-or-self". saas-fcgi --routes prints the table with
+ * it; a test walks it.
+ */
+const char *route_access(unsigned needs);
 
 /* Handlers, one file per area. */
 enum app_err ops_healthz(struct app *, struct request *, struct response *);

@@ -164,10 +164,13 @@ session_authenticate(struct app *app, struct request *req)
 	return APP_OK;
 }
 
-/* The least role a route takes, from its needs. */
+/* The least role a route takes, from its needs (NEED_SELF: or oneself). */
 static int
-role_enough(const char *role, unsigned needs)
+role_enough(const struct request *req, const char *role, unsigned needs)
 {
+	if ((needs & NEED_SELF) && req->nparams > 0 &&
+	    strcmp(req->params[0], req->who->user_id) == 0)
+		return 1;
 	if ((needs & NEED_OWNER) == NEED_OWNER)
 		return strcmp(role, "owner") == 0;
 	if ((needs & NEED_ADMIN) == NEED_ADMIN)
@@ -194,7 +197,7 @@ session_require_tenant(struct request *req, unsigned needs)
 		return APP_ERR_TENANT_SUSPENDED;
 	if (strcmp(status, "deleting") == 0 || strcmp(status, "deleted") == 0)
 		return APP_ERR_TENANT_DELETED;
-	return role_enough(who->role, needs) ? APP_OK : APP_ERR_FORBIDDEN;
+	return role_enough(req, who->role, needs) ? APP_OK : APP_ERR_FORBIDDEN;
 }
 
 enum app_err
