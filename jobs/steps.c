@@ -219,6 +219,12 @@ provision_create_schema(struct runner *r, struct job *job, struct step_err *e)
 
 	if (need_tenant(job, e) != STEP_OK)
 		return STEP_PERMANENT;
+	/* Deleted before it was ever made: nothing to make. */
+	if (sql(r, job, "SELECT status FROM public.tenants WHERE id = $1 FOR UPDATE", 1,
+	        &job->tenant_id, &res, e) != STEP_OK)
+		return STEP_RETRY;
+	if (PQntuples(res) != 1 || strcmp(db_value(res, 0, 0), "provisioning") != 0)
+		return fail(e, STEP_PERMANENT, "the tenant is no longer being provisioned");
 	if (sql(r, job,
 	        "DELETE FROM public.tenant_pool WHERE schema_name = ("
 	        " SELECT schema_name FROM public.tenant_pool ORDER BY created_at, schema_name"
