@@ -31,6 +31,11 @@ const struct route routes[] = {
     {"GET", "/api/v1/invites", invites_list, NEED_ADMIN},
     {"DELETE", "/api/v1/invites/{id}", invites_revoke, NEED_ADMIN},
     {"POST", "/api/v1/invites/accept", invites_accept, NEED_AUTH_IF_GIVEN | NEED_JSON},
+    {"GET", "/api/v1/projects", projects_list, NEED_TENANT},
+    {"POST", "/api/v1/projects", projects_create, NEED_TENANT | NEED_JSON},
+    {"GET", "/api/v1/projects/{id}", projects_get, NEED_TENANT},
+    {"PATCH", "/api/v1/projects/{id}", projects_update, NEED_TENANT | NEED_JSON},
+    {"DELETE", "/api/v1/projects/{id}", projects_delete, NEED_ADMIN},
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

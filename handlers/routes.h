@@ -80,6 +80,11 @@ enum app_err invites_create(struct app *, struct request *, struct response *);
 enum app_err invites_list(struct app *, struct request *, struct response *);
 enum app_err invites_revoke(struct app *, struct request *, struct response *);
 enum app_err invites_accept(struct app *, struct request *, struct response *);
+enum app_err projects_list(struct app *, struct request *, struct response *);
+enum app_err projects_create(struct app *, struct request *, struct response *);
+enum app_err projects_get(struct app *, struct request *, struct response *);
+enum app_err projects_update(struct app *, struct request *, struct response *);
+enum app_err projects_delete(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

@@ -244,7 +244,8 @@ _fcgi_nginx() {
 	}
 	headers=$(awk '{ sub(/\r$/, "") } /^HTTP\// { n = 0; next } $0 != "" { h[n++] = $0 }
 		END { for (i = 0; i < n; i++) print h[i] }' "$hdr")
-	body=$(cat "$out")
+	# curl --head writes the headers to -o as well: a HEAD answer has no body.
+	if [[ $method == HEAD ]]; then body=; else body=$(cat "$out"); fi
 	_common_trace "$method" "$target"
 }
 
@@ -271,7 +272,8 @@ http() {
 	# -D writes every response (a "100 Continue" first): keep the last.
 	headers=$(awk '{ sub(/\r$/, "") } /^HTTP\// { n = 0 } $0 != "" { h[n++] = $0 }
 		END { for (i = 0; i < n; i++) print h[i] }' "$hdr")
-	body=$(cat "$out")
+	# curl --head writes the headers to -o as well: a HEAD answer has no body.
+	if [[ $method == HEAD ]]; then body=; else body=$(cat "$out"); fi
 	_common_trace "$method" "$url"
 }
 
