@@ -3,7 +3,8 @@
 #
 #   ready_owner           a new owner with a tenant token: OWNER, OWNER_ID,
 #                         OWNER_SLUG, OWNER_TENANT, OWNER_SCHEMA; the tenant
-#                         provisioned (schema, role, migrations) and ready
+#                         provisioned (schema, role, migrations) and ready,
+#                         without the project provisioning seeds
 #   provision TENANT_ID   runs the jobs (provision_tenant among them); fails
 #                         unless the tenant is ready afterwards
 #   add_member ROLE       a new user with ROLE in OWNER_TENANT: MEMBER (a
@@ -19,11 +20,14 @@ provision() {
 }
 
 # A registered owner with a tenant token for SLUG, its tenant provisioned.
+# The suites start from an empty tenant: the project provisioning seeds is
+# taken out again (test/api/jobs.bats checks the seed).
 ready_owner() {
 	new_user tenant
 	provision "$TENANT_ID"
 	OWNER=$ACCESS OWNER_ID=$USER_ID OWNER_SLUG=$SLUG OWNER_TENANT=$TENANT_ID
 	OWNER_SCHEMA=tenant_${SLUG//-/_}
+	psql_owner "DELETE FROM $OWNER_SCHEMA.projects" >/dev/null
 }
 
 # Adds a member with ROLE to tenant OWNER_TENANT; sets MEMBER (a tenant token).
