@@ -6,11 +6,12 @@
 #
 # Exit status conventions: 0 done, 1 refused or failed, 2 bad usage.
 #
-# The variables set here (repo, config, args, db_url) are the sourcing
-# script's to read, and prog is its to set:
+# The variables set here (repo, config, args, db_url, psql_bin) are the
+# sourcing script's to read, and prog is its to set:
 # shellcheck shell=bash disable=SC2034,SC2154
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+config=''
 
 die() {
 	echo "$prog: $*" >&2
@@ -82,16 +83,18 @@ setting() {
 	printf '%s' "${value:-$2}"
 }
 
-# owner_url: sets db_url, the owner role's connection string (never printed).
+# owner_url: sets db_url, the owner role's connection string (never
+# printed), and psql_bin, the psql that goes with PG_DUMP.
 owner_url() {
 	db_url=$(setting DATABASE_OWNER_URL 'postgresql:///saas?user=saas_owner')
+	psql_bin=$(pg_tool psql)
 }
 
 # owner_psql ARGS...: psql as the owner role, never prompting for a
 # password, stopping at the first error. Values reach SQL as psql variables
 # (-v name=value, used as :'name'), never spliced into its text.
 owner_psql() {
-	psql -X -q -w -v ON_ERROR_STOP=1 -d "$db_url" "$@"
+	"$psql_bin" -X -q -w -v ON_ERROR_STOP=1 -d "$db_url" "$@"
 }
 
 # pg_tool NAME: the PostgreSQL client program NAME (pg_restore, psql) that
