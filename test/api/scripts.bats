@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# The admin scripts against the stack's database, as the owner role:
+# scripts/jobs (list, show, retry), scripts/tenant-backup and
+# scripts/tenant-restore. The outbox rows these tests make are never due
+# (dead, succeeded, or due in an hour), so the runner that ready_owner
+# starts leaves them alone.
+
+load ../lib/common
+load ../lib/auth
+load ../lib/tenancy
+
+setup() {
+	jobs_cmd=$REPO/scripts/jobs
+	backup=$REPO/scripts/tenant-backup
+	restore=$REPO/scripts/tenant-restore
+	pg_restore=$(dirname "$PG_DUMP")/pg_restore
+	ntenant=$(find "$REPO/schema/tenant" -name '[0-9]*.sql' | wc -l)
+}
+
+# A tenant row without a schema (nothing provisions it: it has no job);
+# its id in T_ID, its slug in T_SLUG, its schema's name in T_SCHEMA.
+bare_tenant() {
+	T_SLUG=$(new_slug r)
+	T_ID=$(psql_owner "INSERT INTO public.tenants (slug, name, status)
+	    VALUES ('$T_SLUG', 'Bare', '${1:-provisioning}') RETURNING id")
+	T_SCHEMA=tenant_${T_SLUG//-/_}
+}
+
+# A job of this test's tenant: add_job KIND STATUS [COLUMN=VALUE SQL...]; its id in JOB.
+add_job() {
+	JOB=$(psql_owner "INSERT INTO public.jobs (kind, tenant_id, status, run_after, payload, attempts,
+	    last_error, finished_at)
+	    VALUES ('$1', '$T_ID', '$2', now() + interval '1 hour',
+	      '{\"to\": \"x@example.com\", \"subject\": \"s\", \"text\": \"token one-time-$T_SLUG\"}',
+	      ${3:-1}, ${4:-NULL}, CASE WHEN '$2' IN ('dead', 'succeeded') THEN now() END)
+	    RETURNING id")
+}
+
+job_field() {
+	psql_owner "SELECT $2 FROM public.jobs WHERE id = '$1'"
+}
+
+# Some projects in OWNER_SCHEMA: project-1 .. project-N.
+add_projects() {
+	psql_owner "INSERT INTO \"$OWNER_SCHEMA\".projects (name, created_by)
+	    SELECT 'project-' || i, '$OWNER_ID' FROM generate_series(1, $1) i" >/dev/null
+}
+
+project_names() {
+	psql_owner "SELECT string_agg(name, ',' ORDER BY name) FROM \"$1\".projects"
+}
+
+# What the tenant's own role, and saas_app, may do with its tables.
+privileges() {
+	psql_owner "SELECT has_table_privilege('$1', '$1.projects', 'SELECT, INSERT, UPDATE, DELETE'),
+	    has_table_privilege('$1', '$1.schema_migrations', 'SELECT'),
+	    has_table_privilege('$1', '$1.schema_migrations', 'INSERT'),
+	    has_schema_privilege('$1', '$1', 'USAGE'),
+	    has_table_privilege('saas_app', '$1.projects', 'SELECT'),
+	    has_schema_privilege('saas_app', '$1', 'USAGE')"
+}
+
+# The responders' way in: saas_app, SET LOCAL ROLE to the tenant's role.
+app_count() {
+	psql "$DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "SET LOCAL ROLE $1" \
+	    -c "SELECT count(*) FROM $1.projects" -c "COMMIT"
+}
+
+# --- scripts/jobs -------------------------------------------------------------
+
+@test "jobs list: newest first; by status, kind and tenant; limited" {
+	bare_tenant ready
+	add_job send_email dead 8 "'the mail could not be delivered'"
+	dead=$JOB
+	add_job provision_tenant failed 2
+	failed=$JOB
+	run "$jobs_cmd" list --tenant "$T_SLUG"
+	assert_success
+	assert_line --index 0 --regexp '^ +id +kind +tenant +status +step +attempts +run_after +last_error'
+	assert_line --index 2 --regexp "^$failed provision_tenant +$T_SLUG +failed +0/5 +2/8 +[0-9-]{10}T[0-9:]{8}Z +- *$"
+	assert_line --index 3 --regexp "^$dead send_email +$T_SLUG +dead +0/2 +8/8 .* the mail could not be delivered$"
+	assert_equal "${#lines[@]}" 4
+	run "$jobs_cmd" list --tenant "$T_SLUG" --status dead
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 2 --partial "$dead"
+	run "$jobs_cmd" list --tenant "$T_SLUG" --kind provision_tenant
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 2 --partial "$failed"
+	run "$jobs_cmd" list --tenant "$T_SLUG" --limit 1
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 2 --partial "$failed"
+	run "$jobs_cmd" list --tenant "$T_SLUG" --status running
+	assert_success
+	assert_output "no jobs"
+}
+
+@test "jobs show: every field, the tenant's slug and the next step; a send_email's text redacted" {
+	bare_tenant ready
+	add_job send_email dead 8 "'the mail could not
+be delivered'"
+	run "$jobs_cmd" show "$JOB"
+	assert_success
+	assert_line "id:              $JOB"
+	assert_line "kind:            send_email"
+	assert_line "tenant_id:       $T_ID"
+	assert_line "tenant_slug:     $T_SLUG"
+	assert_line "status:          dead"
+	assert_line "next_step:       send (1 of 2)"
+	assert_line "max_attempts:    8"
+	assert_line "last_error:      the mail could not"
+	assert_line "                 be delivered"
+	assert_line --regexp '^payload: +\{.*"text": "\[redacted\]"'
+	assert_line --regexp '^payload: +\{.*"to": "x@example.com"'
+	refute_output --partial "one-time-$T_SLUG"
+	for f in locked_by locked_until lease_token idempotency_key created_at finished_at; do
+		assert_line --regexp "^$f: "
+	done
+	# Only a send_email's text is hidden.
+	add_job provision_tenant succeeded
+	psql_owner "UPDATE public.jobs SET step = 5 WHERE id = '$JOB'" >/dev/null
+	run "$jobs_cmd" show "$JOB"
+	assert_line "next_step:       none (all 5 done)"
+	assert_output --partial "one-time-$T_SLUG"
+}
+
+@test "jobs retry: a dead job back to pending, due now, attempts 0, lease cleared, error kept, audited" {
+	bare_tenant ready
+	add_job send_email dead 8 "'the mail could not be delivered'"
+	psql_owner "UPDATE public.jobs SET locked_by = 'host:1', locked_until = now(),
+	    locked_backend = 1, lease_token = gen_random_uuid(), step = 1 WHERE id = '$JOB'" >/dev/null
+	run "$jobs_cmd" retry "$JOB"
+	assert_success
+	assert_output "job $JOB: dead -> pending"
+	assert_equal "$(job_field "$JOB" "concat_ws(' ', status, step, attempts, run_after <= now(),
+	    locked_by, locked_until, locked_backend, lease_token, finished_at, last_error)")" \
+		"pending 1 0 t the mail could not be delivered"
+	assert_equal "$(psql_owner "SELECT concat_ws(' ', outcome, tenant_id, target_type, details)
+	    FROM public.audit_logs WHERE action = 'job.retry' AND target_id = '$JOB'")" \
+		"success $T_ID job {\"by\": \"scripts/jobs\"}"
+	psql_owner "DELETE FROM public.jobs WHERE id = '$JOB'" >/dev/null
+}
+
+@test "jobs retry: a failed job back to pending, due now, its attempts kept" {
+	bare_tenant ready
+	add_job provision_tenant failed 3 "'the database refused the step'"
+	run "$jobs_cmd" retry "${JOB^^}"
+	assert_success
+	assert_output "job $JOB: failed -> pending"
+	assert_equal "$(job_field "$JOB" "concat_ws(' ', status, attempts, run_after <= now(), last_error)")" \
+		"pending 3 t the database refused the step"
+	assert_equal "$(psql_owner "SELECT count(*) FROM public.audit_logs
+	    WHERE action = 'job.retry' AND target_id = '$JOB'")" 1
+	psql_owner "DELETE FROM public.jobs WHERE id = '$JOB'" >/dev/null
+}
+
+@test "jobs retry refuses a running or succeeded job, an unknown id and a malformed one" {
+	bare_tenant ready
+	for st in running succeeded pending; do
+		add_job send_email "$st"
+		run "$jobs_cmd" retry "$JOB"
+		assert_failure 1
+		assert_output "jobs: job $JOB is $st; only a dead or failed job can be retried"
+		assert_equal "$(job_field "$JOB" status)" "$st"
+		assert_equal "$(psql_owner "SELECT count(*) FROM public.audit_logs
+		    WHERE action = 'job.retry' AND target_id = '$JOB'")" 0
+		psql_owner "DELETE FROM public.jobs WHERE id = '$JOB'" >/dev/null
+	done
+	run "$jobs_cmd" retry 00000000-0000-0000-0000-000000000000
+	assert_failure 1
+	assert_output "jobs: no job 00000000-0000-0000-0000-000000000000"
+	run "$jobs_cmd" retry "1'; DROP TABLE public.jobs; --"
+	assert_failure 1
+	assert_output --partial "not a job id"
+	run "$jobs_cmd" show 42
+	assert_failure 1
+	assert_output --partial "not a job id"
+}
+
+@test "jobs: bad usage exits 2; --config gives the database; the URL is never printed" {
+	for args in "" "frobnicate" "list --status lost" "list --limit 0" "list --tenant" "show" "retry a b"; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		run "$jobs_cmd" $args
+		assert_failure 2
+		assert_output --partial "usage: jobs"
+	done
+	run "$jobs_cmd" --help
+	assert_success
+	assert_line --index 0 --partial "usage: jobs"
+	printf 'DATABASE_OWNER_URL = "%s"\n' "$DATABASE_OWNER_URL" >"$BATS_TEST_TMPDIR/saas.conf"
+	bare_tenant ready
+	add_job send_email dead
+	run env -u DATABASE_OWNER_URL "$jobs_cmd" --config "$BATS_TEST_TMPDIR/saas.conf" list --tenant "$T_SLUG"
+	assert_success
+	assert_line --index 2 --partial "$JOB"
+	DATABASE_OWNER_URL=postgresql://saas_owner:hunter2-secret@127.0.0.1:1/saas run "$jobs_cmd" show "$JOB"
+	assert_failure 1
+	assert_output --partial "cannot read the job"
+	refute_output --partial hunter2-secret
+}
+
