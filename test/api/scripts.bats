@@ -198,3 +198,57 @@ be delivered'"
 	refute_output --partial hunter2-secret
 }
 
+# --- scripts/tenant-backup ------------------------------------------------------
+
+@test "tenant-backup: the tenant's schema into BACKUP_DIR as SLUG-TIMESTAMP.dump, for its owner only" {
+	ready_owner
+	add_projects 3
+	run "$backup" "$OWNER_SLUG"
+	assert_success
+	assert_output --regexp "^$BACKUP_DIR/$OWNER_SLUG-[0-9]{8}T[0-9]{6}Z\.dump$"
+	dump=$output
+	assert_equal "$(stat -c %a "$dump")" 600
+	run "$pg_restore" --list "$dump"
+	assert_output --partial "SCHEMA - $OWNER_SCHEMA"
+	assert_output --partial "TABLE DATA $OWNER_SCHEMA projects"
+	assert_equal "$(grep -c ' SCHEMA - ' <<<"$output")" 1
+	# Into a file of one's choosing; nothing left under a temporary name.
+	run "$backup" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/mine.dump"
+	assert_success
+	assert_output "$BATS_TEST_TMPDIR/mine.dump"
+	"$pg_restore" --list "$BATS_TEST_TMPDIR/mine.dump" >/dev/null
+	run ls "$BATS_TEST_TMPDIR" "$BACKUP_DIR"
+	refute_output --partial partial
+	# BACKUP_DIR unset: the current directory.
+	cd "$BATS_TEST_TMPDIR"
+	BACKUP_DIR='' run "$backup" "$OWNER_SLUG"
+	assert_success
+	assert_output --regexp "^\./$OWNER_SLUG-.*\.dump$"
+	[[ -s $output ]]
+}
+
+@test "tenant-backup refuses an unknown slug, a tenant without a schema, an existing file, bad usage" {
+	run "$backup" no-such-tenant
+	assert_failure 1
+	assert_output "tenant-backup: no tenant no-such-tenant"
+	bare_tenant deleted
+	run "$backup" "$T_SLUG"
+	assert_failure 1
+	assert_output "tenant-backup: tenant $T_SLUG (deleted) has no schema $T_SCHEMA"
+	ready_owner
+	touch "$BATS_TEST_TMPDIR/taken.dump"
+	run "$backup" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/taken.dump"
+	assert_failure 1
+	assert_output --partial "exists"
+	[[ ! -s $BATS_TEST_TMPDIR/taken.dump ]]
+	PG_DUMP=false run "$backup" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/failed.dump"
+	assert_failure 1
+	assert_output --partial "no backup was made"
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --partial failed.dump
+	run "$backup"
+	assert_failure 2
+	run "$backup" a b c
+	assert_failure 2
+}
+
