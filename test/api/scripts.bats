@@ -252,3 +252,172 @@ be delivered'"
 	assert_failure 2
 }
 
+# --- scripts/tenant-restore ------------------------------------------------------
+
+@test "tenant-restore into the same tenant: refused without --force, the dropped rows back with it" {
+	ready_owner
+	add_projects 3
+	dump=$("$backup" "$OWNER_SLUG")
+	before=$(project_names "$OWNER_SCHEMA")
+	psql_owner "DELETE FROM \"$OWNER_SCHEMA\".projects WHERE name <> 'project-1'" >/dev/null
+	run "$restore" "$OWNER_SLUG" "$dump"
+	assert_failure 1
+	assert_output --partial "is ready and has its schema $OWNER_SCHEMA; --force replaces it"
+	assert_equal "$(project_names "$OWNER_SCHEMA")" project-1
+
+	run "$restore" "$OWNER_SLUG" "$dump" --force
+	assert_success
+	assert_line --index 0 "restored $OWNER_SLUG ($OWNER_SCHEMA) from $dump, dumped as $OWNER_SCHEMA: 2 tables, schema version $ntenant, ready"
+	assert_equal "$(project_names "$OWNER_SCHEMA")" "$before"
+	assert_equal "$(privileges "$OWNER_SCHEMA")" "t|t|f|t|f|f"
+	assert_equal "$(app_count "$OWNER_SCHEMA")" 4
+	assert_equal "$(psql_owner "SELECT status || ' ' || schema_version FROM public.tenants
+	    WHERE id = '$OWNER_TENANT'")" "ready $ntenant"
+	assert_equal "$(psql_owner "SELECT concat_ws(' ', outcome, target_type, target_id,
+	    details->>'by', details->>'dumped_schema', details->>'file')
+	    FROM public.audit_logs WHERE action = 'tenant.restore' AND tenant_id = '$OWNER_TENANT'")" \
+		"success tenant $OWNER_TENANT scripts/tenant-restore $OWNER_SCHEMA ${dump##*/}"
+	as "$OWNER" GET /api/v1/tenants/current
+	assert_equal "$status_code" 200
+}
+
+@test "tenant-restore into another tenant while the first lives: its data, its own role's rights, none for saas_app" {
+	ready_owner
+	add_projects 2
+	a_schema=$OWNER_SCHEMA a_names=$(project_names "$OWNER_SCHEMA")
+	a_count=$(psql_owner "SELECT count(*) FROM \"$a_schema\".projects")
+	a_ids=$(psql_owner "SELECT string_agg(id::text, ',' ORDER BY id) FROM \"$a_schema\".projects")
+	dump=$("$backup" "$OWNER_SLUG")
+	ready_owner
+	run "$restore" "$OWNER_SLUG" "$dump" --force
+	assert_success
+	assert_line --index 0 --partial "restored $OWNER_SLUG ($OWNER_SCHEMA) from $dump, dumped as $a_schema:"
+	assert_equal "$(project_names "$OWNER_SCHEMA")" "$a_names"
+	assert_equal "$(psql_owner "SELECT string_agg(id::text, ',' ORDER BY id) FROM \"$OWNER_SCHEMA\".projects")" "$a_ids"
+	# Each schema its own role's, with the rights tenant_schema_create and
+	# the migrations give; saas_app only through SET ROLE.
+	assert_equal "$(privileges "$OWNER_SCHEMA")" "t|t|f|t|f|f"
+	assert_equal "$(privileges "$a_schema")" "t|t|f|t|f|f"
+	assert_equal "$(psql_owner "SELECT has_table_privilege('$a_schema', '$OWNER_SCHEMA.projects', 'SELECT'),
+	    has_table_privilege('$OWNER_SCHEMA', '$a_schema.projects', 'SELECT'),
+	    pg_has_role('saas_app', '$OWNER_SCHEMA', 'MEMBER'), pg_has_role('saas_app', '$OWNER_SCHEMA', 'USAGE'),
+	    pg_has_role('$OWNER_SCHEMA', 'saas_tenant', 'USAGE')")" "f|f|t|f|t"
+	assert_equal "$(psql_owner "SELECT count(*) FROM pg_default_acl
+	    WHERE defaclnamespace = '$OWNER_SCHEMA'::regnamespace")" 2
+	assert_equal "$(app_count "$OWNER_SCHEMA")" "$a_count"
+	run psql "$DATABASE_URL" -XAtq -c "SELECT count(*) FROM $OWNER_SCHEMA.projects"
+	assert_output --partial "permission denied"
+	# The first tenant is as it was, and nothing was left under another name.
+	assert_equal "$(project_names "$a_schema")" "$a_names"
+	assert_equal "$(app_count "$a_schema")" "$a_count"
+	assert_equal "$(psql_owner "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tenant\_\_restore%')
+	    + (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tenant\_\_restore%')")" 0
+	as "$OWNER" GET /api/v1/tenants/current
+	assert_equal "$status_code" 200
+	assert_equal "$(json .slug)" "$OWNER_SLUG"
+}
+
+@test "tenant-restore into a new tenant row: no --force needed; ready, at the dump's schema version" {
+	ready_owner
+	add_projects 1
+	dump=$("$backup" "$OWNER_SLUG")
+	bare_tenant provisioning
+	run "$restore" "$T_SLUG" "$dump"
+	assert_success
+	assert_equal "$(psql_owner "SELECT status || ' ' || schema_version FROM public.tenants
+	    WHERE id = '$T_ID'")" "ready $ntenant"
+	assert_equal "$(project_names "$T_SCHEMA")" "$(project_names "$OWNER_SCHEMA")"
+	assert_equal "$(privileges "$T_SCHEMA")" "t|t|f|t|f|f"
+}
+
+@test "tenant-restore brings a deleted tenant back from the delete_tenant job's backup" {
+	ready_owner
+	add_projects 2
+	names=$(project_names "$OWNER_SCHEMA")
+	as "$OWNER" DELETE /api/v1/tenants/current
+	assert_equal "$status_code" 202
+	job=$(json .job_id)
+	run_jobs
+	assert_equal "$(psql_owner "SELECT status FROM public.tenants WHERE id = '$OWNER_TENANT'")" deleted
+	as "$OWNER" GET /api/v1/tenants/current
+	assert_equal "$status_code" 410
+	run "$restore" "$OWNER_SLUG" "$BACKUP_DIR/$OWNER_SLUG-$job.dump"
+	assert_success
+	assert_equal "$(psql_owner "SELECT status FROM public.tenants WHERE id = '$OWNER_TENANT'")" ready
+	assert_equal "$(project_names "$OWNER_SCHEMA")" "$names"
+	assert_equal "$(privileges "$OWNER_SCHEMA")" "t|t|f|t|f|f"
+	# The owner's membership and session were kept: the same token works.
+	as "$OWNER" GET /api/v1/tenants/current
+	assert_equal "$status_code" 200
+	assert_equal "$(json .status)" ready
+}
+
+@test "tenant-restore applies the tenant migrations the dump lacks" {
+	bare_tenant ready
+	psql_owner "SELECT public.tenant_schema_create('$T_SCHEMA')" >/dev/null
+	psql_owner "CREATE TABLE $T_SCHEMA.schema_migrations (filename text PRIMARY KEY,
+	    checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null
+	dump=$("$backup" "$T_SLUG")
+	run "$restore" "$T_SLUG" "$dump" --force
+	assert_success
+	assert_line --index 0 --partial "1 tables, schema version 0, ready"
+	assert_line "applied $T_SCHEMA 0001_projects.sql"
+	assert_equal "$(psql_owner "SELECT schema_version FROM public.tenants WHERE id = '$T_ID'")" "$ntenant"
+	assert_equal "$(privileges "$T_SCHEMA")" "t|t|f|t|f|f"
+}
+
+@test "tenant-restore refuses a bad file, an unknown slug, a tenant being provisioned, a schema with tables" {
+	ready_owner
+	add_projects 2
+	dump=$("$backup" "$OWNER_SLUG")
+	echo "not a dump" >"$BATS_TEST_TMPDIR/bad.dump"
+	run "$restore" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/bad.dump" --force
+	assert_failure 1
+	assert_output --partial "is not a dump of pg_dump's custom format"
+	run "$restore" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/missing.dump" --force
+	assert_failure 1
+	assert_output --partial "cannot read"
+	run "$restore" no-such-tenant "$dump"
+	assert_failure 1
+	assert_output "tenant-restore: no tenant no-such-tenant"
+	# A dump cut short: the restore fails half way and changes nothing.
+	head -c "$(($(stat -c %s "$dump") - 100))" "$dump" >"$BATS_TEST_TMPDIR/cut.dump"
+	psql_owner "DELETE FROM \"$OWNER_SCHEMA\".projects WHERE name = 'project-1'" >/dev/null
+	before=$(project_names "$OWNER_SCHEMA")
+	run "$restore" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/cut.dump" --force
+	assert_failure 1
+	assert_output --partial "the restore failed; nothing was changed"
+	assert_equal "$(project_names "$OWNER_SCHEMA")" "$before"
+	assert_equal "$(privileges "$OWNER_SCHEMA")" "t|t|f|t|f|f"
+	# A dump of two schemas is not a tenant's.
+	bare_tenant ready
+	psql_owner "SELECT public.tenant_schema_create('$T_SCHEMA')" >/dev/null
+	"$PG_DUMP" --format=custom --schema="$OWNER_SCHEMA" --schema="$T_SCHEMA" \
+	    --file="$BATS_TEST_TMPDIR/two.dump" --dbname="$DATABASE_OWNER_URL"
+	run "$restore" "$OWNER_SLUG" "$BATS_TEST_TMPDIR/two.dump" --force
+	assert_failure 1
+	assert_output --partial "holds more than one schema"
+	# A dump whose tables grant rights to saas_app outright.
+	psql_owner "CREATE TABLE $T_SCHEMA.schema_migrations (filename text PRIMARY KEY,
+	    checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+	    GRANT SELECT ON $T_SCHEMA.schema_migrations TO saas_app" >/dev/null
+	leaky=$("$backup" "$T_SLUG")
+	run "$restore" "$T_SLUG" "$leaky" --force
+	assert_failure 1
+	assert_output --partial "the dump grants rights on its tables to other roles"
+	assert_output --partial "the restore failed; nothing was changed"
+	# A tenant that saas-jobs is still provisioning.
+	new_user tenant
+	run "$restore" "$SLUG" "$dump" --force
+	assert_failure 1
+	assert_output --partial "has unfinished work: provision_tenant job $JOB_ID"
+	# A tenant that is not live but whose schema holds tables.
+	psql_owner "UPDATE public.tenants SET status = 'failed' WHERE id = '$OWNER_TENANT'" >/dev/null
+	run "$restore" "$OWNER_SLUG" "$dump"
+	assert_failure 1
+	assert_output --partial "holds 2 tables; --force replaces it"
+	run "$restore" "$OWNER_SLUG"
+	assert_failure 2
+	run "$restore" "$OWNER_SLUG" "$dump" --forse
+	assert_failure 2
+}
