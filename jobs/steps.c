@@ -219,11 +219,16 @@ provision_create_schema(struct runner *r, struct job *job, struct step_err *e)
 
 	if (need_tenant(job, e) != STEP_OK)
 		return STEP_PERMANENT;
-	/* Deleted before it was ever made: nothing to make. */
-	if (sql(r, job, "SELECT status FROM public.tenants WHERE id = $1 FOR UPDATE", 1,
-	        &job->tenant_id, &res, e) != STEP_OK)
+	/*
+	 * Deleted before it was ever made: nothing to make. Failed: a retry of
+	 * the job after it gave up (its compensation sent it back to step 0).
+	 */
+	if (sql(r, job,
+	        "UPDATE public.tenants SET status = 'provisioning', updated_at = now()"
+	        " WHERE id = $1 AND status IN ('provisioning', 'failed') RETURNING id",
+	        1, &job->tenant_id, &res, e) != STEP_OK)
 		return STEP_RETRY;
-	if (PQntuples(res) != 1 || strcmp(db_value(res, 0, 0), "provisioning") != 0)
+	if (PQntuples(res) != 1)
 		return fail(e, STEP_PERMANENT, "the tenant is no longer being provisioned");
 	if (sql(r, job,
 	        "DELETE FROM public.tenant_pool WHERE schema_name = ("
@@ -324,7 +329,11 @@ provision_welcome_email(struct runner *r, struct job *job, struct step_err *e)
 	return rc;
 }
 
-/* Gave up: the tenant failed, and a schema this job made is dropped. */
+/*
+ * Gave up: the tenant failed, a schema this job made is dropped, and the
+ * job is back at its first step, so that a retry (POST /admin/jobs/{id}/retry,
+ * scripts/jobs retry) provisions from scratch.
+ */
 static enum step_rc
 provision_compensate(struct runner *r, struct job *job)
 {
@@ -339,12 +348,15 @@ provision_compensate(struct runner *r, struct job *job)
 	        " WHERE id = $1 AND status = 'provisioning' RETURNING id",
 	        1, p, &res, &e) != STEP_OK)
 		return STEP_RETRY;
-	if (PQntuples(res) == 1 && job->step > 0)
-		return sql(r, job,
-		    "SELECT public.tenant_schema_drop(schema_name)"
-		    " FROM public.tenants WHERE id = $1",
-		    1, p, NULL, &e);
-	return STEP_OK;
+	if (PQntuples(res) == 0)
+		return STEP_OK;
+	if (job->step > 0 &&
+	    sql(r, job,
+	        "SELECT public.tenant_schema_drop(schema_name)"
+	        " FROM public.tenants WHERE id = $1",
+	        1, p, NULL, &e) != STEP_OK)
+		return STEP_RETRY;
+	return cmd(r, job, "UPDATE public.jobs SET step = 0 WHERE id = $1", 1, &job->id, &e);
 }
 
 /* --- send_email ----------------------------------------------------------- */

@@ -54,6 +54,10 @@ backend_gone() {
 	    (SELECT locked_backend FROM public.jobs WHERE id = '$1')") == 0 ]]
 }
 
+tenant_is_ready() {
+	[[ $(psql_owner "SELECT status FROM public.tenants WHERE id = '$1'") == ready ]]
+}
+
 job_field() {
 	psql_owner "SELECT $2 FROM public.jobs WHERE id = '$1'"
 }
@@ -273,14 +277,23 @@ deliveries_of() {
 	schema=tenant_${SLUG//-/_}
 	psql_owner "UPDATE public.jobs SET max_attempts = 1 WHERE id = '$JOB_ID'" >/dev/null
 	MIGRATIONS_DIR=$TMP/schema run_jobs
+	# Back at its first step, for a retry to start over.
 	assert_equal "$(job_field "$JOB_ID" "status || ' ' || step || ' ' || last_error")" \
-		"dead 1 a tenant migration failed"
+		"dead 0 a tenant migration failed"
 	assert_equal "$(psql_owner "SELECT status FROM public.tenants WHERE id = '$TENANT_ID'")" failed
 	assert_equal "$(psql_owner "SELECT count(*) FROM pg_namespace WHERE nspname = '$schema'")" 0
 	assert_equal "$(psql_owner "SELECT count(*) FROM pg_roles WHERE rolname = '$schema'")" 0
 	as "$ACCESS" GET /api/v1/tenants/current
 	assert_equal "$status_code" 503
 	assert_equal "$(json .error.code)" TENANT_NOT_READY
+	# Retried with the migration mended: provisioned from scratch.
+	run "$REPO/scripts/jobs" retry "$JOB_ID"
+	assert_success
+	run_jobs
+	assert_equal "$(job_field "$JOB_ID" "status || ' ' || step")" "succeeded 5"
+	assert_equal "$(psql_owner "SELECT status FROM public.tenants WHERE id = '$TENANT_ID'")" ready
+	as "$ACCESS" GET /api/v1/tenants/current
+	assert_equal "$status_code" 200
 }
 
 @test "delete_tenant: the schema is dumped into BACKUP_DIR, dropped with its role, the tenant deleted" {
@@ -370,7 +383,7 @@ deliveries_of() {
 	RUNNERS+=" $loop"
 	wait_for 10 grep -q 'waiting for jobs' "$TMP/runner.log"
 	new_user tenant
-	wait_for 10 test "$(psql_owner "SELECT status FROM public.tenants WHERE id = '$TENANT_ID'")" = ready
+	wait_for 10 tenant_is_ready "$TENANT_ID"
 	kill -TERM "$loop"
 	wait "$loop"
 }

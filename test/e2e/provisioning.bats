@@ -45,6 +45,10 @@ login_e2e() {
 	remember_secret "$ACCESS"
 }
 
+pool_full() {
+	[[ $(psql_owner "SELECT count(*) FROM public.tenant_pool") == 2 ]]
+}
+
 tenant_ready() {
 	[[ $(psql_owner "SELECT status FROM public.tenants WHERE slug = '$SLUG'") == ready ]]
 }
@@ -65,7 +69,7 @@ first_project() {
 		exec env TENANT_POOL_SIZE=2 "$SAAS_JOBS_BIN" --loop >>"$TMP/loop.log" 2>&1
 	) &
 	LOOP=$!
-	wait_for 30 test "$(psql_owner "SELECT count(*) FROM public.tenant_pool")" = 2
+	wait_for 30 pool_full
 	start=$(date +%s%N)
 	register_e2e
 	wait_for 10 tenant_ready
@@ -78,7 +82,7 @@ first_project() {
 	[[ $status_code == 404 ]] || assert_equal "$(json .status)" succeeded
 	first_project
 	# The pool is topped up again.
-	wait_for 30 test "$(psql_owner "SELECT count(*) FROM public.tenant_pool")" = 2
+	wait_for 30 pool_full
 }
 
 @test "with saas-jobs --once, as cron runs it: register, ready after the run, login, a first project" {
