@@ -112,3 +112,23 @@ page_parse(struct request *req, const char *const *extra, const char **values, s
 	out->after_id = out->id_buf;
 	return APP_OK;
 }
+
+enum app_err
+page_parse_filters(struct request *req, const struct page_filter *filters, size_t n,
+    const char **values, struct page *out)
+{
+	const char *names[PAGE_FILTERS_MAX] = {NULL};
+	enum app_err err;
+	size_t i;
+
+	if (n > PAGE_FILTERS_MAX)
+		return APP_ERR_INTERNAL;
+	for (i = 0; i < n; i++)
+		names[i] = filters[i].name;
+	if ((err = page_parse(req, names, values, n, out)) != APP_OK)
+		return err;
+	for (i = 0; i < n; i++)
+		if (values[i] != NULL && filters[i].valid != NULL && !filters[i].valid(values[i]))
+			return invalid(req, filters[i].name, "invalid");
+	return APP_OK;
+}
