@@ -31,6 +31,11 @@ const struct route routes[] = {
     {"GET", "/api/v1/invites", invites_list, NEED_ADMIN},
     {"DELETE", "/api/v1/invites/{id}", invites_revoke, NEED_ADMIN},
     {"POST", "/api/v1/invites/accept", invites_accept, NEED_AUTH_IF_GIVEN | NEED_JSON},
+    {"GET", "/api/v1/admin/tenants", admin_tenants_list, NEED_SUPERUSER},
+    {"POST", "/api/v1/admin/tenants/{slug}/suspend", admin_tenants_suspend,
+        NEED_SUPERUSER | NEED_JSON},
+    {"POST", "/api/v1/admin/tenants/{slug}/resume", admin_tenants_resume, NEED_SUPERUSER},
+    {"POST", "/api/v1/admin/impersonate", admin_impersonate, NEED_SUPERUSER | NEED_JSON},
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

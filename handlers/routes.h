@@ -25,6 +25,8 @@ enum need {
 	NEED_ADMIN = 1 << 5 | NEED_TENANT,
 	NEED_OWNER = 1 << 6 | NEED_TENANT,
 	NEED_AUTH_IF_GIVEN = 1 << 7, /* a bearer token is checked when present */
+	/* A superuser's own token, lobby or tenant; never an impersonation token. */
+	NEED_SUPERUSER = 1 << 8 | NEED_AUTH,
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
@@ -69,6 +71,10 @@ enum app_err invites_create(struct app *, struct request *, struct response *);
 enum app_err invites_list(struct app *, struct request *, struct response *);
 enum app_err invites_revoke(struct app *, struct request *, struct response *);
 enum app_err invites_accept(struct app *, struct request *, struct response *);
+enum app_err admin_tenants_list(struct app *, struct request *, struct response *);
+enum app_err admin_tenants_suspend(struct app *, struct request *, struct response *);
+enum app_err admin_tenants_resume(struct app *, struct request *, struct response *);
+enum app_err admin_impersonate(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

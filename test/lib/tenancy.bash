@@ -5,6 +5,8 @@
 #                         OWNER_SLUG, OWNER_TENANT; the tenant marked ready
 #   add_member ROLE       a new user with ROLE in OWNER_TENANT: MEMBER (a
 #                         tenant token), MEMBER_ID
+#   new_superuser         a new user made a superuser, with a lobby token:
+#                         SUPER, SUPER_ID
 
 # A registered owner with a tenant token for SLUG, its tenant made ready.
 ready_owner() {
@@ -22,4 +24,11 @@ add_member() {
 	    VALUES ('$USER_ID', '$OWNER_TENANT', '$role')" >/dev/null
 	login "$email" "$password" "$OWNER_SLUG"
 	MEMBER=$ACCESS MEMBER_ID=$USER_ID
+}
+
+# A registered user made a superuser in the database, signed in without a tenant.
+new_superuser() {
+	new_user
+	psql_owner "UPDATE public.users SET is_superuser = true WHERE id = '$USER_ID'" >/dev/null
+	SUPER=$ACCESS SUPER_ID=$USER_ID
 }
