@@ -47,19 +47,15 @@ static const struct page_filter tenant_filters[] = {
 enum app_err
 admin_tenants_list(struct app *app, struct request *req, struct response *resp)
 {
-	const char *status, **p;
+	const char *status;
 	struct page page;
 	enum app_err err;
 
 	if ((err = page_parse_filters(req, tenant_filters, 1, &status, &page)) != APP_OK)
 		return err;
-	p = arena_alloc(req->arena, 4 * sizeof(*p));
-	p[0] = page.fetch;
-	p[1] = page.after_us;
-	p[2] = page.after_id;
-	p[3] = status;
-	return page_reply(
-	    app, req, resp, NULL, &(struct db_stmt){sql_tenants, 4, p}, &page, tenant_json, 9);
+	return page_reply(app, req, resp, NULL,
+	    &(struct db_stmt){sql_tenants, 4, page_params(req->arena, &page, &status, 1)}, &page,
+	    tenant_json, 9);
 }
 
 static const char sql_lock_tenant[] =

@@ -36,6 +36,9 @@ const struct route routes[] = {
         NEED_SUPERUSER | NEED_JSON},
     {"POST", "/api/v1/admin/tenants/{slug}/resume", admin_tenants_resume, NEED_SUPERUSER},
     {"POST", "/api/v1/admin/impersonate", admin_impersonate, NEED_SUPERUSER | NEED_JSON},
+    {"GET", "/api/v1/jobs/{id}", jobs_get, NEED_AUTH},
+    {"GET", "/api/v1/admin/jobs", jobs_admin_list, NEED_SUPERUSER},
+    {"POST", "/api/v1/admin/jobs/{id}/retry", jobs_admin_retry, NEED_SUPERUSER},
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

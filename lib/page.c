@@ -132,3 +132,17 @@ page_parse_filters(struct request *req, const struct page_filter *filters, size_
 			return invalid(req, filters[i].name, "invalid");
 	return APP_OK;
 }
+
+const char **
+page_params(struct arena *a, const struct page *page, const char *const *values, size_t n)
+{
+	const char **p = arena_alloc(a, (3 + n) * sizeof(*p));
+	size_t i;
+
+	p[0] = page->fetch;
+	p[1] = page->after_us;
+	p[2] = page->after_id;
+	for (i = 0; i < n; i++)
+		p[3 + i] = values[i];
+	return p;
+}

@@ -12,12 +12,25 @@ ADMIN_ROUTES=(
 	"POST /api/v1/admin/tenants/acme-corp/suspend"
 	"POST /api/v1/admin/tenants/acme-corp/resume"
 	"POST /api/v1/admin/impersonate"
+	"GET /api/v1/admin/jobs"
+	"POST /api/v1/admin/jobs/00000000-0000-4000-8000-000000000000/retry"
 )
 
 teardown() {
 	app_stop
-	# Tenants a paging test dated in the future, so they sort first.
+	# Rows a paging test dated in the future, so they sort first.
 	psql_owner "DELETE FROM public.tenants WHERE slug LIKE 'zz-page-%'" >/dev/null
+	psql_owner "DELETE FROM public.jobs WHERE kind LIKE 'zz-page-%'" >/dev/null
+}
+
+# new_job KIND STATUS [ASSIGNMENTS]: a job made by USER_ID in TENANT_ID, with
+# "column = value, ..." set afterwards; prints its id.
+new_job() {
+	local id
+	id=$(psql_owner "INSERT INTO public.jobs (kind, status, tenant_id, created_by)
+	    VALUES ('$1', '$2', '$TENANT_ID', '$USER_ID') RETURNING id") || return 1
+	[[ -z ${3:-} ]] || psql_owner "UPDATE public.jobs SET $3 WHERE id = '$id'" >/dev/null
+	printf '%s' "$id"
 }
 
 # impersonate USER_ID SLUG [REASON]: POST /admin/impersonate as $SUPER; on 200 sets IMP.
@@ -29,6 +42,17 @@ impersonate() {
 		IMP=$(json .access_token)
 		remember_secret "$IMP"
 	fi
+}
+
+# admin_routes_answer TOKEN STATUS [CODE]: every /admin route answers so to
+# TOKEN ("" for none).
+admin_routes_answer() {
+	local route
+	for route in "${ADMIN_ROUTES[@]}"; do
+		if [[ -n $1 ]]; then as "$1" ${route% *} "${route#* }" '{}'; else fcgi ${route% *} "${route#* }"; fi
+		assert_equal "$status_code" "$2"
+		[[ -z ${3:-} ]] || assert_equal "$(json .error.code)" "$3"
+	done
 }
 
 tenant_status() {
@@ -93,19 +117,12 @@ tenant_status() {
 # ---- the superuser gate ----------------------------------------------------------
 
 @test "every /admin route answers 401 without a token" {
-	for route in "${ADMIN_ROUTES[@]}"; do
-		fcgi ${route% *} "${route#* }"
-		assert_equal "$status_code" 401
-	done
+	admin_routes_answer "" 401 UNAUTHENTICATED
 }
 
 @test "every /admin route answers 403 FORBIDDEN to a tenant's owner who is no superuser" {
 	ready_owner
-	for route in "${ADMIN_ROUTES[@]}"; do
-		as "$OWNER" ${route% *} "${route#* }" '{}'
-		assert_equal "$status_code" 403
-		assert_equal "$(json .error.code)" FORBIDDEN
-	done
+	admin_routes_answer "$OWNER" 403 FORBIDDEN
 }
 
 @test "superuser is the database's word: revoked, the same token is refused at once" {
@@ -153,9 +170,9 @@ tenant_status() {
 	as "$SUPER" GET '/api/v1/admin/tenants?status=suspended&limit=100'
 	assert_equal "$status_code" 200
 	assert_equal "$(json '[.items[].status] | unique | join(",")')" suspended
-	assert_equal "$(json "[.items[] | select(.id == \"$OWNER_TENANT\")] | length")" 1
+	assert_equal "$(listed "$OWNER_TENANT")" 1
 	as "$SUPER" GET '/api/v1/admin/tenants?status=ready&limit=100'
-	assert_equal "$(json "[.items[] | select(.id == \"$OWNER_TENANT\")] | length")" 0
+	assert_equal "$(listed "$OWNER_TENANT")" 0
 }
 
 @test "GET /admin/tenants with a status that is none, a bad limit or an unknown filter answers 422" {
@@ -183,17 +200,9 @@ tenant_status() {
 	    ('zz-page-5', 'P5', 'ready', '2999-01-01T00:00:05Z')" >/dev/null
 	want=$(psql_owner "SELECT string_agg(slug, ' ' ORDER BY created_at DESC, id DESC)
 	    FROM public.tenants WHERE slug LIKE 'zz-page-%'")
-	seen=() cursor=
-	for page in 1 2 3; do
-		as "$SUPER" GET "/api/v1/admin/tenants?limit=2${cursor:+&cursor=$cursor}"
-		assert_equal "$status_code" 200
-		assert_equal "$(json '.items | length')" 2
-		seen+=($(json '.items[].slug'))
-		cursor=$(json .next_cursor)
-		assert_regex "$cursor" '^[0-9]+\.[0-9a-f]{32}$'
-	done
-	assert_equal "${seen[*]:0:5}" "$want"
-	assert_equal "${seen[5]}" "$(psql_owner "SELECT slug FROM public.tenants
+	page_through "$SUPER" /api/v1/admin/tenants .slug 3 2
+	assert_equal "${PAGED[*]:0:5}" "$want"
+	assert_equal "${PAGED[5]}" "$(psql_owner "SELECT slug FROM public.tenants
 	    WHERE slug NOT LIKE 'zz-page-%' ORDER BY created_at DESC, id DESC LIMIT 1")"
 }
 
@@ -203,7 +212,7 @@ tenant_status() {
 	while :; do
 		as "$SUPER" GET "/api/v1/admin/tenants?limit=100${cursor:+&cursor=$cursor}"
 		assert_equal "$status_code" 200
-		ids+=($(json '.items[].id'))
+		mapfile -t -O "${#ids[@]}" ids < <(json '.items[].id')
 		cursor=$(json .next_cursor)
 		pages=$((pages + 1))
 		[[ $cursor != null ]] || break
@@ -347,11 +356,7 @@ tenant_status() {
 	ready_owner
 	new_superuser
 	impersonate "$OWNER_ID" "$OWNER_SLUG"
-	for route in "${ADMIN_ROUTES[@]}"; do
-		as "$IMP" ${route% *} "${route#* }" '{}'
-		assert_equal "$status_code" 403
-		assert_equal "$(json .error.code)" IMPERSONATION_FORBIDDEN
-	done
+	admin_routes_answer "$IMP" 403 IMPERSONATION_FORBIDDEN
 }
 
 @test "an impersonation token is refused on /admin even once its user is a superuser: that check comes first" {
@@ -487,4 +492,150 @@ tenant_status() {
 	    WHERE id = '$sid'" >/dev/null
 	me "$IMP"
 	assert_equal "$status_code" 401
+}
+
+# ---- jobs ------------------------------------------------------------------------------
+
+@test "GET /jobs/{id}: the creator sees the job with its workflow's steps" {
+	register "$(new_email)"
+	login "$EMAIL" "$PASSWORD"
+	as "$ACCESS" GET "/api/v1/jobs/$JOB_ID"
+	assert_equal "$status_code" 200
+	assert_equal "$(header Cache-Control)" no-store
+	assert_equal "$(json '[.id, .kind, .status, .step, .attempts, .last_error, .tenant_id] | map(tostring) | join(" ")')" \
+	    "$JOB_ID provision_tenant pending 0 0 null $TENANT_ID"
+	assert_equal "$(json '.steps | join(",")')" create_schema,migrate,seed,mark_ready,welcome_email
+	assert_equal "$(json 'keys | join(",")')" \
+	    attempts,created_at,id,kind,last_error,run_after,status,step,steps,tenant_id,updated_at
+	assert_regex "$(json .created_at)" "$RFC3339_RE"
+	assert_regex "$(json .updated_at)" "$RFC3339_RE"
+}
+
+@test "GET /jobs/{id}: a member of the job's tenant sees it, and its creator does after leaving" {
+	ready_owner
+	owner_email=$EMAIL owner_password=$PASSWORD
+	job=$(psql_owner "SELECT id FROM public.jobs WHERE tenant_id = '$OWNER_TENANT'
+	    AND kind = 'provision_tenant'")
+	add_member member
+	as "$MEMBER" GET "/api/v1/jobs/$job"
+	assert_equal "$status_code" 200
+	assert_equal "$(json .id)" "$job"
+	psql_owner "DELETE FROM public.user_tenant_membership WHERE user_id = '$OWNER_ID'" >/dev/null
+	login "$owner_email" "$owner_password"
+	as "$ACCESS" GET "/api/v1/jobs/$job"
+	assert_equal "$status_code" 200
+}
+
+@test "GET /jobs/{id} answers 404 to anyone else, for an unknown or malformed id, and 401 without a token" {
+	register "$(new_email)"
+	job=$JOB_ID
+	new_user
+	as "$ACCESS" GET "/api/v1/jobs/$job"
+	assert_equal "$status_code" 404
+	assert_equal "$(json .error.code)" NOT_FOUND
+	as "$ACCESS" GET /api/v1/jobs/00000000-0000-4000-8000-000000000000
+	assert_equal "$status_code" 404
+	as "$ACCESS" GET "/api/v1/jobs/not-a-uuid'--"
+	assert_equal "$status_code" 404
+	fcgi GET "/api/v1/jobs/$job"
+	assert_equal "$status_code" 401
+}
+
+@test "GET /jobs/{id} of a kind this version does not know has no steps" {
+	new_user
+	id=$(new_job mystery pending)
+	as "$ACCESS" GET "/api/v1/jobs/$id"
+	assert_equal "$status_code" 200
+	assert_equal "$(json '.steps | length')" 0
+}
+
+@test "GET /admin/jobs lists every job, newest first, filtered by status and kind" {
+	new_user
+	dead=$(new_job send_email dead)
+	failed=$(new_job send_email failed)
+	new_superuser
+	as "$SUPER" GET /api/v1/admin/jobs?limit=100
+	assert_equal "$status_code" 200
+	assert_equal "$(header Cache-Control)" no-store
+	# The superuser's registration queued the newest jobs; ours come after them.
+	assert_equal "$(json "[.items[].id] | index(\"$failed\") < index(\"$dead\")")" true
+	as "$SUPER" GET '/api/v1/admin/jobs?status=dead&limit=100'
+	assert_equal "$status_code" 200
+	assert_equal "$(json '[.items[].status] | unique | join(",")')" dead
+	assert_equal "$(listed "$dead")" 1
+	as "$SUPER" GET '/api/v1/admin/jobs?status=dead&kind=provision_tenant&limit=100'
+	assert_equal "$(listed "$dead")" 0
+	as "$SUPER" GET '/api/v1/admin/jobs?kind=send_email&limit=100'
+	assert_equal "$(json '[.items[].kind] | unique | join(",")')" send_email
+}
+
+@test "GET /admin/jobs with a status that is none answers 422; a bad cursor 400" {
+	new_superuser
+	as "$SUPER" GET '/api/v1/admin/jobs?status=finished'
+	assert_equal "$status_code" 422
+	assert_equal "$(json '.error.details[0].field')" status
+	as "$SUPER" GET '/api/v1/admin/jobs?cursor=1.2'
+	assert_equal "$status_code" 400
+}
+
+@test "GET /admin/jobs pages by creation time and id with next_cursor" {
+	new_user
+	for i in 1 2 3 4 5; do
+		new_job "zz-page-$i" pending "created_at = '2999-01-01T00:00:0$((i / 2))Z'" >/dev/null
+	done
+	want=$(psql_owner "SELECT string_agg(kind, ' ' ORDER BY created_at DESC, id DESC)
+	    FROM public.jobs WHERE kind LIKE 'zz-page-%'")
+	new_superuser
+	page_through "$SUPER" /api/v1/admin/jobs .kind 3 2
+	assert_equal "${PAGED[*]:0:5}" "$want"
+}
+
+@test "retry of a dead job: 202 pending and due now, attempts from 0, lease cleared, last_error kept, audited" {
+	new_user
+	id=$(new_job send_email dead "attempts = 8, last_error = 'smtp: 550', locked_by = 'w1',
+	    locked_until = now() + interval '1 hour', lease_token = gen_random_uuid(),
+	    finished_at = now(), run_after = now() + interval '1 day', step = 0")
+	tenant=$TENANT_ID
+	new_superuser
+	as "$SUPER" POST "/api/v1/admin/jobs/$id/retry"
+	assert_equal "$status_code" 202
+	assert_equal "$(json '[.status, .attempts, .last_error] | map(tostring) | join(" ")')" "pending 0 smtp: 550"
+	assert_equal "$(psql_owner "SELECT status, attempts, last_error, locked_by IS NULL,
+	    locked_until IS NULL, lease_token IS NULL, finished_at IS NULL,
+	    run_after <= now() AND run_after > now() - interval '1 minute'
+	    FROM public.jobs WHERE id = '$id'")" "pending|0|smtp: 550|t|t|t|t|t"
+	assert_equal "$(psql_owner "SELECT actor_id, tenant_id, target_type, details::text
+	    FROM public.audit_logs WHERE action = 'job.retry' AND target_id = '$id'")" \
+	    "$SUPER_ID|$tenant|job|{\"status\": \"dead\", \"attempts\": 8}"
+}
+
+@test "retry of a failed job keeps its attempts" {
+	new_user
+	id=$(new_job send_email failed "attempts = 3, last_error = 'timeout'")
+	new_superuser
+	as "$SUPER" POST "/api/v1/admin/jobs/$id/retry"
+	assert_equal "$status_code" 202
+	assert_equal "$(json .status)" pending
+	assert_equal "$(json .attempts)" 3
+}
+
+@test "retry of a job that is neither dead nor failed answers 409 CONFLICT and changes nothing" {
+	new_user
+	new_superuser
+	for status in pending running succeeded; do
+		id=$(new_job send_email "$status" "attempts = 2")
+		as "$SUPER" POST "/api/v1/admin/jobs/$id/retry"
+		assert_equal "$status_code" 409
+		assert_equal "$(json .error.code)" CONFLICT
+		assert_equal "$(psql_owner "SELECT status, attempts FROM public.jobs WHERE id = '$id'")" "$status|2"
+	done
+	assert_equal "$(audit_count job.retry "$SUPER_ID")" 0
+}
+
+@test "retry of an unknown or malformed job id answers 404" {
+	new_superuser
+	as "$SUPER" POST /api/v1/admin/jobs/00000000-0000-4000-8000-000000000000/retry
+	assert_equal "$status_code" 404
+	as "$SUPER" POST /api/v1/admin/jobs/42/retry
+	assert_equal "$status_code" 404
 }

@@ -151,6 +151,30 @@ filters_keep_the_rules_of_page_parse(void **state)
 }
 
 static void
+params_bind_the_page_then_the_filters(void **state)
+{
+	const char *values[2], **p;
+	struct page page;
+
+	assert_int_equal(
+	    page_parse_filters(with_query(state, "action=a&limit=5"), filters, 2, values, &page),
+	    APP_OK);
+	p = page_params(*state, &page, values, 2);
+	assert_string_equal(p[0], "6");
+	assert_null(p[1]);
+	assert_null(p[2]);
+	assert_null(p[3]);
+	assert_string_equal(p[4], "a");
+	assert_int_equal(page_parse(with_query(state,
+	                                "cursor=1795000000123456.3f2a9c4e0b1d4e5f8a7b6c5d4e3f2a1b"),
+	                     NULL, NULL, 0, &page),
+	    APP_OK);
+	p = page_params(*state, &page, NULL, 0);
+	assert_string_equal(p[1], "1795000000123456");
+	assert_string_equal(p[2], "3f2a9c4e-0b1d-4e5f-8a7b-6c5d4e3f2a1b");
+}
+
+static void
 repeated_names_and_bad_escapes_are_invalid_query(void **state)
 {
 	struct page p;
@@ -225,6 +249,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(extra_names_are_returned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(filters_are_checked_by_their_own_rule, setup, teardown),
 	    cmocka_unit_test_setup_teardown(filters_keep_the_rules_of_page_parse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(params_bind_the_page_then_the_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        repeated_names_and_bad_escapes_are_invalid_query, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_cursor_round_trips, setup, teardown),
