@@ -32,12 +32,14 @@ tenant_json(const PGresult *res, int i)
 	    "updated_at", db_value(res, i, 8));
 }
 
+/* The page macros sit inside the text, which clang-format would take for their arguments. */
+/* clang-format off */
 static const char sql_tenants[] =
-    "SELECT " TENANT_COLS
-    ", " PAGE_KEY("created_at") ", id FROM public.tenants"
-                                " WHERE ($4::text IS NULL OR status = $4)"
-                                "  AND " PAGE_AFTER("created_at", "id", "$2",
-                                    "$3") " ORDER BY created_at DESC, id DESC LIMIT $1";
+    "SELECT " TENANT_COLS ", " PAGE_KEY("created_at") ", id FROM public.tenants"
+    " WHERE ($4::text IS NULL OR status = $4)"
+    "  AND " PAGE_AFTER("created_at", "id", "$2", "$3")
+    " ORDER BY created_at DESC, id DESC LIMIT $1";
+/* clang-format on */
 
 static const struct page_filter tenant_filters[] = {
     {"status", tenant_status_is_valid},

@@ -39,6 +39,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/jobs/{id}", jobs_get, NEED_AUTH},
     {"GET", "/api/v1/admin/jobs", jobs_admin_list, NEED_SUPERUSER},
     {"POST", "/api/v1/admin/jobs/{id}/retry", jobs_admin_retry, NEED_SUPERUSER},
+    {"GET", "/api/v1/audit-logs", audit_logs_list, NEED_ADMIN},
+    {"GET", "/api/v1/admin/audit-logs", audit_logs_admin_list, NEED_SUPERUSER},
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

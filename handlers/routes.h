@@ -78,6 +78,8 @@ enum app_err admin_impersonate(struct app *, struct request *, struct response *
 enum app_err jobs_get(struct app *, struct request *, struct response *);
 enum app_err jobs_admin_list(struct app *, struct request *, struct response *);
 enum app_err jobs_admin_retry(struct app *, struct request *, struct response *);
+enum app_err audit_logs_list(struct app *, struct request *, struct response *);
+enum app_err audit_logs_admin_list(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

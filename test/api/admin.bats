@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Superuser administration: scripts/create-superuser, the superuser gate of
 # /admin/*, every tenant listed, suspended and resumed, impersonation and
-# what it may not do, and the outbox's jobs seen and retried.
+# what it may not do, and the outbox's jobs seen and retried. The audit
+# log's lists are test/api/audit.bats.
 
 load ../lib/common
 load ../lib/auth
@@ -14,6 +15,7 @@ ADMIN_ROUTES=(
 	"POST /api/v1/admin/impersonate"
 	"GET /api/v1/admin/jobs"
 	"POST /api/v1/admin/jobs/00000000-0000-4000-8000-000000000000/retry"
+	"GET /api/v1/admin/audit-logs"
 )
 
 teardown() {
