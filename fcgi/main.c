@@ -3,10 +3,13 @@
  *
  *   saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT] [--workers N]
  *   saas-fcgi --routes
+ *   saas-fcgi --hash-password [--email ADDRESS] [--config FILE]
  *
  * Without --listen the socket is file descriptor 0, as spawn-fcgi passes it.
  * --routes prints the route table (method, path, who may call it) and exits.
  * A bad configuration stops the program with one line naming the key.
+ * --hash-password prints the hash of the password on standard input and
+ * exits (hashpw.h).
  */
 #include <errno.h>
 #include <fcgiapp.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "hashpw.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
@@ -31,7 +35,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT]"
-	    " [--workers N]\n       saas-fcgi --routes\n");
+	    " [--workers N]\n"
+	    "       saas-fcgi --routes\n"
+	    "       saas-fcgi --hash-password [--email ADDRESS] [--config FILE]\n");
 	exit(2);
 }
 
@@ -110,14 +116,16 @@ main(int argc, char *argv[])
 	    {"listen", required_argument, NULL, 'l'},
 	    {"workers", required_argument, NULL, 'w'},
 	    {"routes", no_argument, NULL, 'r'},
+	    {"hash-password", no_argument, NULL, 'H'},
+	    {"email", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct app app;
 	struct pool_opts opts = {NULL, 0, -1};
-	const char *listen = NULL;
+	const char *listen = NULL, *email = NULL;
 	char err[256];
-	int c, rc;
+	int c, rc, hash_password = 0;
 
 	while ((c = getopt_long(argc, argv, "c:l:w:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -138,16 +146,29 @@ main(int argc, char *argv[])
 				return 2;
 			}
 			break;
+		case 'H':
+			hash_password = 1;
+			break;
+		case 'e':
+			email = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	/* The two modes take their own options only. */
+	if (optind != argc || (hash_password && (listen != NULL || opts.workers != 0)) ||
+	    (!hash_password && email != NULL))
 		usage();
 	memset(&app, 0, sizeof(app));
 	if (config_load(&app.cfg, opts.config_path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "saas-fcgi: %s\n", err);
 		return 1;
+	}
+	if (hash_password) {
+		rc = hashpw_run(&app.cfg, email, stdin, stdout, stderr);
+		config_free(&app.cfg);
+		return rc;
 	}
 	log_set_level(app.cfg.log_level);
 	if ((opts.listen_fd = open_listener(&app.cfg, listen)) < 0)

@@ -166,6 +166,9 @@ dispatch(struct app *app, struct request *req, struct response *resp, FCGX_Reque
 	if ((req->route->needs & NEED_TENANT) == NEED_TENANT &&
 	    (err = session_require_tenant(req, req->route->needs)) != APP_OK)
 		return err;
+	if ((req->route->needs & NEED_SUPERUSER) == NEED_SUPERUSER &&
+	    (err = session_require_superuser(req)) != APP_OK)
+		return err;
 	if ((req->route->needs & (NEED_JSON | NEED_FORM)) &&
 	    (err = read_body(app, req, fr)) != APP_OK)
 		return err;

@@ -36,6 +36,16 @@ const struct route routes[] = {
     {"GET", "/api/v1/projects/{id}", projects_get, NEED_TENANT},
     {"PATCH", "/api/v1/projects/{id}", projects_update, NEED_TENANT | NEED_JSON},
     {"DELETE", "/api/v1/projects/{id}", projects_delete, NEED_ADMIN},
+    {"GET", "/api/v1/admin/tenants", admin_tenants_list, NEED_SUPERUSER},
+    {"POST", "/api/v1/admin/tenants/{slug}/suspend", admin_tenants_suspend,
+        NEED_SUPERUSER | NEED_JSON},
+    {"POST", "/api/v1/admin/tenants/{slug}/resume", admin_tenants_resume, NEED_SUPERUSER},
+    {"POST", "/api/v1/admin/impersonate", admin_impersonate, NEED_SUPERUSER | NEED_JSON},
+    {"GET", "/api/v1/jobs/{id}", jobs_get, NEED_AUTH},
+    {"GET", "/api/v1/admin/jobs", jobs_admin_list, NEED_SUPERUSER},
+    {"POST", "/api/v1/admin/jobs/{id}/retry", jobs_admin_retry, NEED_SUPERUSER},
+    {"GET", "/api/v1/audit-logs", audit_logs_list, NEED_ADMIN},
+    {"GET", "/api/v1/admin/audit-logs", audit_logs_admin_list, NEED_SUPERUSER},
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
@@ -43,6 +53,8 @@ const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 const char *
 route_access(unsigned needs)
 {
+	if ((needs & NEED_SUPERUSER) == NEED_SUPERUSER)
+		return "superuser";
 	if ((needs & NEED_OWNER) == NEED_OWNER)
 		return "owner";
 	if ((needs & (NEED_ADMIN | NEED_SELF)) == (NEED_ADMIN | NEED_SELF))

@@ -27,7 +27,9 @@ enum need {
 	NEED_AUTH_IF_GIVEN = 1 << 7, /* a bearer token is checked when present */
 	/* With NEED_ADMIN: or any member acting on themselves (the first path
 	 * parameter is their user id). */
-	NEED_SELF = 1 << 8,
+	NEED_SELF = 1 << 9,
+	/* A superuser's own token, lobby or tenant; never an impersonation token. */
+	NEED_SUPERUSER = 1 << 8 | NEED_AUTH,
 };
 
 typedef enum app_err (*handler_fn)(struct app *, struct request *, struct response *);
@@ -45,8 +47,8 @@ extern const size_t nroutes;
 /*
  * Who may call a route, in one word: "public", "bearer" (any signed-in
  * user), "bearer-if-given", or the least tenant role "member", "admin",
- * "owner", or "admin-or-self". saas-fcgi --routes prints the table with
- * it; a test walks it.
+ * "owner", or "admin-or-self", or "superuser". saas-fcgi --routes prints
+ * the table with it; a test walks it.
  */
 const char *route_access(unsigned needs);
 
@@ -85,6 +87,15 @@ enum app_err projects_create(struct app *, struct request *, struct response *);
 enum app_err projects_get(struct app *, struct request *, struct response *);
 enum app_err projects_update(struct app *, struct request *, struct response *);
 enum app_err projects_delete(struct app *, struct request *, struct response *);
+enum app_err admin_tenants_list(struct app *, struct request *, struct response *);
+enum app_err admin_tenants_suspend(struct app *, struct request *, struct response *);
+enum app_err admin_tenants_resume(struct app *, struct request *, struct response *);
+enum app_err admin_impersonate(struct app *, struct request *, struct response *);
+enum app_err jobs_get(struct app *, struct request *, struct response *);
+enum app_err jobs_admin_list(struct app *, struct request *, struct response *);
+enum app_err jobs_admin_retry(struct app *, struct request *, struct response *);
+enum app_err audit_logs_list(struct app *, struct request *, struct response *);
+enum app_err audit_logs_admin_list(struct app *, struct request *, struct response *);
 
 /* The embedded OpenAPI document (handlers/openapi.json) and its length. */
 extern const char openapi_json[];

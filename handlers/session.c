@@ -40,6 +40,11 @@ static const char sql_start[] =
     " SELECT id, $5, least(now() + make_interval(secs => $6), expires_at) FROM s"
     " RETURNING session_id";
 
+/* An impersonation session: no refresh token, and it ends with its one access token. */
+static const char sql_start_impersonation[] =
+    "INSERT INTO public.sessions (user_id, tenant_id, impersonator_id, expires_at)"
+    " VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id";
+
 static const char sql_lock_user[] = "SELECT public.lock_user($1, $2)";
 static const char sql_lock_session[] = "SELECT public.lock_session($1)";
 
@@ -182,7 +187,7 @@ enum app_err
 session_require_tenant(struct request *req, unsigned needs)
 {
 	const struct principal *who = req->who;
-	const char *slug, *host, *named, *status;
+	const char *slug, *host, *named;
 	enum app_err err;
 
 	if ((err = session_requested_tenant(req, &slug, &host)) != APP_OK)
@@ -190,14 +195,50 @@ session_require_tenant(struct request *req, unsigned needs)
 	named = slug != NULL ? slug : who->domain_slug;
 	if (who->tenant_id == NULL || (named != NULL && strcmp(named, who->tenant_slug) != 0))
 		return APP_ERR_TENANT_TOKEN_MISMATCH;
-	status = who->tenant_status;
-	if (strcmp(status, "provisioning") == 0 || strcmp(status, "failed") == 0)
-		return APP_ERR_TENANT_NOT_READY;
-	if (strcmp(status, "suspended") == 0)
-		return APP_ERR_TENANT_SUSPENDED;
-	if (strcmp(status, "deleting") == 0 || strcmp(status, "deleted") == 0)
-		return APP_ERR_TENANT_DELETED;
+	if ((err = session_tenant_state(who->tenant_status)) != APP_OK)
+		return err;
 	return role_enough(req, who->role, needs) ? APP_OK : APP_ERR_FORBIDDEN;
+}
+
+enum app_err
+session_tenant_state(const char *status)
+{
+	static const struct {
+		const char *status;
+		enum app_err err;
+	} states[] = {
+	    {"ready", APP_OK},
+	    {"provisioning", APP_ERR_TENANT_NOT_READY},
+	    {"failed", APP_ERR_TENANT_NOT_READY},
+	    {"suspended", APP_ERR_TENANT_SUSPENDED},
+	    {"deleting", APP_ERR_TENANT_DELETED},
+	    {"deleted", APP_ERR_TENANT_DELETED},
+	};
+	size_t i;
+
+	for (i = 0; status != NULL && i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(status, states[i].status) == 0)
+			return states[i].err;
+	return APP_ERR_TENANT_NOT_READY;
+}
+
+enum app_err
+session_require_superuser(const struct request *req)
+{
+	if (req->who->impersonator_id != NULL)
+		return APP_ERR_IMPERSONATION_FORBIDDEN;
+	return req->who->is_superuser ? APP_OK : APP_ERR_FORBIDDEN;
+}
+
+/* An access token's lifetime: ACCESS_TOKEN_TTL, capped for an impersonation. */
+static long
+access_ttl(const struct app *app, const struct session_subject *s)
+{
+	long ttl = app->cfg.access_token_ttl;
+
+	return s->impersonator_id != NULL && ttl > SESSION_IMPERSONATION_TTL_MAX
+	    ? SESSION_IMPERSONATION_TTL_MAX
+	    : ttl;
 }
 
 enum app_err
@@ -218,11 +259,11 @@ session_access_token(struct app *app, struct request *req, const struct session_
 	}
 	if (s->impersonator_id != NULL)
 		snprintf(c.act_sub, sizeof(c.act_sub), "%s", s->impersonator_id);
-	if ((jwt = token_issue(&k, &c, app->cfg.access_token_ttl)) == NULL)
+	if ((jwt = token_issue(&k, &c, access_ttl(app, s))) == NULL)
 		return APP_ERR_INTERNAL;
 	out->access_token = arena_defer(req->arena, free, jwt);
 	out->session_id = arena_strdup(req->arena, session_id);
-	out->expires_in = app->cfg.access_token_ttl;
+	out->expires_in = access_ttl(app, s);
 	return APP_OK;
 }
 
@@ -238,17 +279,22 @@ session_start(struct app *app, struct request *req, const struct session_subject
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	out->refresh_token = token_random(req->arena);
-	token_hash(out->refresh_token, hash);
 	params[0] = s->user_id;
 	params[1] = s->tenant_id;
 	params[2] = s->impersonator_id;
-	params[3] = arena_printf(req->arena, "%ld", app->cfg.session_max_age);
-	params[4] = hash;
-	params[5] = arena_printf(req->arena, "%ld", app->cfg.refresh_token_ttl);
+	if (s->impersonator_id != NULL) {
+		params[3] = arena_printf(req->arena, "%ld", access_ttl(app, s));
+		stmts[nbefore] = (struct db_stmt){sql_start_impersonation, 4, params};
+	} else {
+		out->refresh_token = token_random(req->arena);
+		token_hash(out->refresh_token, hash);
+		params[3] = arena_printf(req->arena, "%ld", app->cfg.session_max_age);
+		params[4] = hash;
+		params[5] = arena_printf(req->arena, "%ld", app->cfg.refresh_token_ttl);
+		stmts[nbefore] = (struct db_stmt){sql_start, 6, params};
+	}
 	for (i = 0; i < nextra; i++)
 		stmts[i < nbefore ? i : i + 1] = extra[i];
-	stmts[nbefore] = (struct db_stmt){sql_start, 6, params};
 	if ((err = db_tx(app->db, req->arena, NULL, stmts, nextra + 1, res)) != APP_OK)
 		return err;
 	return session_access_token(app, req, s, db_value(res[nbefore], 0, 0), out);

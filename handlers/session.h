@@ -37,6 +37,21 @@ enum app_err session_requested_tenant(const struct request *, const char **slug,
 enum app_err session_require_tenant(struct request *, unsigned needs);
 
 /*
+ * What a request for a tenant in this status answers (API.md, "Tenant
+ * resolution"): APP_OK when ready; 503 TENANT_NOT_READY (provisioning,
+ * failed, or a status this code does not know), 403 TENANT_SUSPENDED,
+ * 410 TENANT_DELETED (deleting, deleted).
+ */
+enum app_err session_tenant_state(const char *status);
+
+/*
+ * For a superuser route (NEED_SUPERUSER), after session_authenticate(): an
+ * impersonation token is 403 IMPERSONATION_FORBIDDEN whoever it names, and
+ * anyone whose users row is not a superuser's is 403 FORBIDDEN.
+ */
+enum app_err session_require_superuser(const struct request *);
+
+/*
  * The statements that begin a transaction changing a user's sessions or
  * password (see public.lock_user in the lobby schema): the user's row
  * locked, and the password hash, when given, still the one just verified.
@@ -60,22 +75,31 @@ struct session_pair {
 	long expires_in;
 };
 
+/* The longest an impersonation lasts, in seconds (API.md: at most 15 min). */
+#define SESSION_IMPERSONATION_TTL_MAX 900
+
 /*
  * Starts a session for s with its first refresh token and signs the access
  * token, in one transaction together with the extra statements: the first
  * nbefore of them run before the session is made (revoking others), the
  * rest after (the audit entry of whatever started it).
+ *
+ * With s->impersonator_id set it is an impersonation: no refresh token
+ * (out->refresh_token stays NULL), and the session and its one access
+ * token (claim act) end after ACCESS_TOKEN_TTL, at most
+ * SESSION_IMPERSONATION_TTL_MAX.
  */
 enum app_err session_start(struct app *, struct request *, const struct session_subject *s,
     const struct db_stmt *extra, size_t nextra, size_t nbefore, struct session_pair *out);
 
-/* Signs an access token for an existing session. */
+/* Signs an access token for an existing session (capped as above for an impersonation). */
 enum app_err session_access_token(struct app *, struct request *, const struct session_subject *s,
     const char *session_id, struct session_pair *out);
 
 /*
  * The body of a token answer: {access_token, refresh_token, token_type,
- * expires_in, tenant: {slug, role} | null}. Sets Cache-Control: no-store.
+ * expires_in, tenant: {slug, role} | null}, without refresh_token when
+ * there is none (an impersonation). Sets Cache-Control: no-store.
  */
 enum app_err session_reply(struct request *, struct response *, int status,
     const struct session_subject *s, const struct session_pair *p);

@@ -112,3 +112,37 @@ page_parse(struct request *req, const char *const *extra, const char **values, s
 	out->after_id = out->id_buf;
 	return APP_OK;
 }
+
+enum app_err
+page_parse_filters(struct request *req, const struct page_filter *filters, size_t n,
+    const char **values, struct page *out)
+{
+	const char *names[PAGE_FILTERS_MAX] = {NULL};
+	enum app_err err;
+	size_t i;
+
+	if (n > PAGE_FILTERS_MAX)
+		return APP_ERR_INTERNAL;
+	for (i = 0; i < n; i++)
+		names[i] = filters[i].name;
+	if ((err = page_parse(req, names, values, n, out)) != APP_OK)
+		return err;
+	for (i = 0; i < n; i++)
+		if (values[i] != NULL && filters[i].valid != NULL && !filters[i].valid(values[i]))
+			return invalid(req, filters[i].name, "invalid");
+	return APP_OK;
+}
+
+const char **
+page_params(struct arena *a, const struct page *page, const char *const *values, size_t n)
+{
+	const char **p = arena_alloc(a, (3 + n) * sizeof(*p));
+	size_t i;
+
+	p[0] = page->fetch;
+	p[1] = page->after_us;
+	p[2] = page->after_id;
+	for (i = 0; i < n; i++)
+		p[3 + i] = values[i];
+	return p;
+}

@@ -53,6 +53,29 @@ struct page {
 enum app_err page_parse(struct request *, const char *const *extra, const char **values,
     size_t nextra, struct page *out);
 
+/* A filter of a paged list: a query parameter and the check of its value (or NULL). */
+struct page_filter {
+	const char *name;
+	int (*valid)(const char *);
+};
+
+#define PAGE_FILTERS_MAX 8
+
+/*
+ * page_parse() with the names of filters[0..n-1] (n at most
+ * PAGE_FILTERS_MAX), then each given value checked: one that fails is 422
+ * VALIDATION_FAILED, issue "invalid".
+ */
+enum app_err page_parse_filters(struct request *, const struct page_filter *filters, size_t n,
+    const char **values, struct page *out);
+
+/*
+ * The bind parameters of a page's statement, in the arena: $1 fetch, $2
+ * after_us, $3 after_id (as PAGE_AFTER takes them), then values[0..n-1]
+ * as $4 onwards. They point into page, which must outlive them.
+ */
+const char **page_params(struct arena *, const struct page *, const char *const *values, size_t n);
+
 /* Parses a cursor into us (decimal text) and id (canonical uuid). 0 or -1. */
 int page_cursor_parse(const char *cursor, char us[24], char id[37]);
 

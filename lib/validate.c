@@ -206,3 +206,85 @@ utf8_is_valid(const char *str, size_t n)
 	}
 	return 1;
 }
+
+/* n decimal digits at s into *out, within [min, max]. 0 or -1. */
+static int
+digits(const char *s, size_t n, int min, int max, int *out)
+{
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return v >= min && v <= max ? 0 : -1;
+}
+
+static int
+days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
+		return 29;
+	return days[month - 1];
+}
+
+int
+rfc3339_is_valid(const char *s)
+{
+	int year, month, day, v;
+	size_t n;
+
+	/* YYYY-MM-DDTHH:MM:SS is 19 bytes, then fraction and offset. */
+	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+		return 0;
+	if (digits(s, 4, 1, 9999, &year) || digits(s + 5, 2, 1, 12, &month) ||
+	    digits(s + 8, 2, 1, days_in_month(year, month), &day) || digits(s + 11, 2, 0, 23, &v) ||
+	    digits(s + 14, 2, 0, 59, &v) || digits(s + 17, 2, 0, 60, &v))
+		return 0;
+	s += 19;
+	if (*s == '.') {
+		for (n = 1; s[n] >= '0' && s[n] <= '9'; n++)
+			;
+		if (n == 1 || n > 10)
+			return 0;
+		s += n;
+	}
+	if ((s[0] == 'Z' || s[0] == 'z') && s[1] == '\0')
+		return 1;
+	return (s[0] == '+' || s[0] == '-') && strlen(s) == 6 && s[3] == ':' &&
+	    digits(s + 1, 2, 0, 15, &v) == 0 && digits(s + 4, 2, 0, 59, &v) == 0;
+}
+
+/* Whether s is one of the NULL-terminated words. */
+static int
+one_of(const char *s, const char *const *words)
+{
+	for (; s != NULL && *words != NULL; words++)
+		if (strcmp(s, *words) == 0)
+			return 1;
+	return 0;
+}
+
+int
+tenant_status_is_valid(const char *s)
+{
+	static const char *const statuses[] = {
+	    "provisioning", "ready", "suspended", "deleting", "deleted", "failed", NULL};
+
+	return one_of(s, statuses);
+}
+
+int
+job_status_is_valid(const char *s)
+{
+	static const char *const statuses[] = {
+	    "pending", "running", "succeeded", "failed", "dead", NULL};
+
+	return one_of(s, statuses);
+}

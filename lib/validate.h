@@ -31,6 +31,21 @@ int email_is_valid(const char *s);
 /* 8-4-4-4-12 hexadecimal, either case. */
 int uuid_is_valid(const char *s);
 
+/*
+ * An RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM),
+ * "T" and "Z" in either case, a real calendar date in years 0001..9999,
+ * second 60 (a leap second) allowed, at most 9 fraction digits and an
+ * offset of at most 15:59 (PostgreSQL's bound). Whatever passes, timestamptz
+ * takes as it is.
+ */
+int rfc3339_is_valid(const char *s);
+
+/* A tenant's status: provisioning, ready, suspended, deleting, deleted or failed. */
+int tenant_status_is_valid(const char *s);
+
+/* A job's status: pending, running, succeeded, failed or dead. */
+int job_status_is_valid(const char *s);
+
 /* Whether the n bytes at s are well-formed UTF-8 (no overlongs, no surrogates). */
 int utf8_is_valid(const char *s, size_t n);
 

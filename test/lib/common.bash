@@ -21,6 +21,8 @@
 #   json EXPR [jq args...]    jq -r EXPR on $body
 #   psql_owner SQL [psql args...]   SQL as saas_owner on the stack's database;
 #                    bare rows, stops at the first error
+#   psql_app SQL [psql args...]     the same as saas_app, the responders' role
+#                    (for what the application may and may not do)
 #   free_port        prints a free TCP port
 #   wait_for SECONDS COMMAND...   retries COMMAND every 0.1 s until it succeeds
 #   app_start [NAME=VALUE...]     a second saas-fcgi with the stack's settings
@@ -300,10 +302,18 @@ run_jobs() {
 }
 
 psql_owner() {
-	local sql=$1
-	shift
-	psql "${DATABASE_OWNER_URL:?no DATABASE_OWNER_URL: is the stack up?}" \
-		-XAtq -v ON_ERROR_STOP=1 -c "$sql" "$@"
+	_common_psql "${DATABASE_OWNER_URL:?no DATABASE_OWNER_URL: is the stack up?}" "$@"
+}
+
+psql_app() {
+	_common_psql "${DATABASE_URL:?no DATABASE_URL: is the stack up?}" "$@"
+}
+
+# _common_psql URL SQL [psql args...]
+_common_psql() {
+	local url=$1 sql=$2
+	shift 2
+	psql "$url" -XAtq -v ON_ERROR_STOP=1 -c "$sql" "$@"
 }
 
 free_port() {

@@ -9,6 +9,14 @@
 #                         unless the tenant is ready afterwards
 #   add_member ROLE       a new user with ROLE in OWNER_TENANT: MEMBER (a
 #                         tenant token), MEMBER_ID
+#   new_superuser         a new user made a superuser, with a lobby token:
+#                         SUPER, SUPER_ID
+#   listed ID             how many items of the list in $body have that id
+#   page_through TOKEN PATH JQ PAGES LIMIT
+#                         the first PAGES pages of the paged list at PATH,
+#                         LIMIT items each, following next_cursor; each page
+#                         must be full and name a next one. PAGED: the JQ
+#                         values of the items, in order
 
 # Provisions a tenant the way the service does: saas-jobs runs its job.
 provision() {
@@ -39,4 +47,34 @@ add_member() {
 	    VALUES ('$USER_ID', '$OWNER_TENANT', '$role')" >/dev/null
 	login "$email" "$password" "$OWNER_SLUG"
 	MEMBER=$ACCESS MEMBER_ID=$USER_ID
+}
+
+# A registered user made a superuser in the database, signed in without a tenant.
+new_superuser() {
+	new_user
+	psql_owner "UPDATE public.users SET is_superuser = true WHERE id = '$USER_ID'" >/dev/null
+	SUPER=$ACCESS SUPER_ID=$USER_ID
+}
+
+listed() {
+	json "[.items[] | select(.id == \"$1\")] | length"
+}
+
+page_through() {
+	local token=$1 path=$2 expr=$3 pages=$4 limit=$5 cursor='' sep='?' page
+	[[ $path != *\?* ]] || sep='&'
+	PAGED=()
+	for ((page = 1; page <= pages; page++)); do
+		as "$token" GET "$path${sep}limit=$limit${cursor:+&cursor=$cursor}"
+		if [[ $status_code != 200 || $(json '.items | length') != "$limit" ]]; then
+			echo "page_through: page $page is not a full page" >&2
+			return 1
+		fi
+		mapfile -t -O "${#PAGED[@]}" PAGED < <(json ".items[] | $expr")
+		cursor=$(json .next_cursor)
+		if ! [[ $cursor =~ ^[0-9]+\.[0-9a-f]{32}$ ]]; then
+			echo "page_through: page $page has no next_cursor but $cursor" >&2
+			return 1
+		fi
+	done
 }

@@ -246,6 +246,22 @@ router_table_has_no_duplicates(void **state)
 	}
 }
 
+static void
+router_admin_routes_need_a_superuser(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nroutes; i++) {
+		int admin = strncmp(routes[i].pattern, "/api/v1/admin/", 14) == 0;
+		int superuser = (routes[i].needs & NEED_SUPERUSER) == NEED_SUPERUSER;
+
+		if (admin != superuser)
+			fail_msg("%s %s: under /admin/ exactly when NEED_SUPERUSER",
+			    routes[i].method, routes[i].pattern);
+	}
+}
+
 /* The status table */
 
 static void
@@ -745,6 +761,7 @@ main(void)
 	    cmocka_unit_test(router_finds_every_route_with_params),
 	    cmocka_unit_test(router_every_route_lists_its_method_in_allow),
 	    cmocka_unit_test(router_table_has_no_duplicates),
+	    cmocka_unit_test(router_admin_routes_need_a_superuser),
 	    cmocka_unit_test(respond_status_maps_every_member),
 	    cmocka_unit_test(respond_status_matches_api_md),
 	    cmocka_unit_test(respond_status_out_of_range_is_500),

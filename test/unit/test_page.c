@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "http.h"
 #include "page.h"
+#include "validate.h"
 
 static struct request *
 with_query(void **state, const char *query)
@@ -97,6 +98,82 @@ extra_names_are_returned(void **state)
 	assert_null(values[1]);
 }
 
+static const struct page_filter filters[] = {
+    {"actor_id", uuid_is_valid},
+    {"action", NULL},
+};
+
+static void
+filters_are_checked_by_their_own_rule(void **state)
+{
+	const char *values[2];
+	struct request *req;
+	struct page p;
+
+	assert_int_equal(
+	    page_parse_filters(
+	        with_query(state, "actor_id=3f2a9c4e-0b1d-4e5f-8a7b-6c5d4e3f2a1b&limit=2"), filters,
+	        2, values, &p),
+	    APP_OK);
+	assert_string_equal(values[0], "3f2a9c4e-0b1d-4e5f-8a7b-6c5d4e3f2a1b");
+	assert_null(values[1]);
+	assert_int_equal(p.limit, 2);
+	/* A filter without a rule takes any text. */
+	assert_int_equal(
+	    page_parse_filters(with_query(state, "action=x%27y"), filters, 2, values, &p), APP_OK);
+	assert_string_equal(values[1], "x'y");
+	req = with_query(state, "action=a&actor_id=42");
+	assert_int_equal(
+	    page_parse_filters(req, filters, 2, values, &p), APP_ERR_VALIDATION_FAILED);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(req->err_details, 0), "field")),
+	    "actor_id");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(req->err_details, 0), "issue")),
+	    "invalid");
+}
+
+static void
+filters_keep_the_rules_of_page_parse(void **state)
+{
+	const char *values[2];
+	struct page p;
+
+	assert_int_equal(
+	    page_parse_filters(with_query(state, "tenant_id=x"), filters, 2, values, &p),
+	    APP_ERR_VALIDATION_FAILED);
+	assert_int_equal(
+	    page_parse_filters(with_query(state, "cursor=abc"), filters, 2, values, &p),
+	    APP_ERR_INVALID_CURSOR);
+	assert_int_equal(
+	    page_parse_filters(with_query(state, "action=a&action=b"), filters, 2, values, &p),
+	    APP_ERR_INVALID_QUERY);
+}
+
+static void
+params_bind_the_page_then_the_filters(void **state)
+{
+	const char *values[2], **p;
+	struct page page;
+
+	assert_int_equal(
+	    page_parse_filters(with_query(state, "action=a&limit=5"), filters, 2, values, &page),
+	    APP_OK);
+	p = page_params(*state, &page, values, 2);
+	assert_string_equal(p[0], "6");
+	assert_null(p[1]);
+	assert_null(p[2]);
+	assert_null(p[3]);
+	assert_string_equal(p[4], "a");
+	assert_int_equal(page_parse(with_query(state,
+	                                "cursor=1795000000123456.3f2a9c4e0b1d4e5f8a7b6c5d4e3f2a1b"),
+	                     NULL, NULL, 0, &page),
+	    APP_OK);
+	p = page_params(*state, &page, NULL, 0);
+	assert_string_equal(p[1], "1795000000123456");
+	assert_string_equal(p[2], "3f2a9c4e-0b1d-4e5f-8a7b-6c5d4e3f2a1b");
+}
+
 static void
 repeated_names_and_bad_escapes_are_invalid_query(void **state)
 {
@@ -170,6 +247,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        unknown_names_are_named_in_the_details, setup, teardown),
 	    cmocka_unit_test_setup_teardown(extra_names_are_returned, setup, teardown),
+	    cmocka_unit_test_setup_teardown(filters_are_checked_by_their_own_rule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(filters_keep_the_rules_of_page_parse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(params_bind_the_page_then_the_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        repeated_names_and_bad_escapes_are_invalid_query, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_cursor_round_trips, setup, teardown),

@@ -458,6 +458,104 @@ uuid_rejects_malformed(void **state)
 	assert_false(uuid_is_valid("' OR 1=1 --                         "));
 }
 
+/* rfc3339_is_valid */
+
+static void
+rfc3339_accepts_utc_and_offsets(void **state)
+{
+	(void)state;
+	assert_true(rfc3339_is_valid("2026-11-22T15:04:05Z"));
+	assert_true(rfc3339_is_valid("2026-11-22t15:04:05z"));
+	assert_true(rfc3339_is_valid("2026-11-22T15:04:05+02:00"));
+	assert_true(rfc3339_is_valid("2026-11-22T15:04:05-15:59"));
+	assert_true(rfc3339_is_valid("2026-11-22T15:04:05.1Z"));
+	assert_true(rfc3339_is_valid("2026-11-22T15:04:05.123456789+00:00"));
+	assert_true(rfc3339_is_valid("0001-01-01T00:00:00Z"));
+	assert_true(rfc3339_is_valid("9999-12-31T23:59:59Z"));
+}
+
+static void
+rfc3339_accepts_real_dates_only(void **state)
+{
+	(void)state;
+	assert_true(rfc3339_is_valid("2024-02-29T00:00:00Z"));
+	assert_true(rfc3339_is_valid("2000-02-29T00:00:00Z"));
+	assert_false(rfc3339_is_valid("2026-02-29T00:00:00Z"));
+	assert_false(rfc3339_is_valid("1900-02-29T00:00:00Z"));
+	assert_false(rfc3339_is_valid("2026-04-31T00:00:00Z"));
+	assert_false(rfc3339_is_valid("2026-13-01T00:00:00Z"));
+	assert_false(rfc3339_is_valid("2026-00-01T00:00:00Z"));
+	assert_false(rfc3339_is_valid("2026-01-00T00:00:00Z"));
+	assert_false(rfc3339_is_valid("0000-01-01T00:00:00Z"));
+}
+
+static void
+rfc3339_bounds_the_time_of_day(void **state)
+{
+	(void)state;
+	assert_true(rfc3339_is_valid("2016-12-31T23:59:60Z"));
+	assert_false(rfc3339_is_valid("2026-01-01T24:00:00Z"));
+	assert_false(rfc3339_is_valid("2026-01-01T00:60:00Z"));
+	assert_false(rfc3339_is_valid("2026-01-01T00:00:61Z"));
+	assert_false(rfc3339_is_valid("2026-01-01T00:00:00+16:00"));
+	assert_false(rfc3339_is_valid("2026-01-01T00:00:00+01:60"));
+}
+
+static void
+rfc3339_rejects_other_shapes(void **state)
+{
+	(void)state;
+	assert_false(rfc3339_is_valid(NULL));
+	assert_false(rfc3339_is_valid(""));
+	assert_false(rfc3339_is_valid("2026-11-22"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05"));
+	assert_false(rfc3339_is_valid("2026-11-22 15:04:05Z"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04Z"));
+	assert_false(rfc3339_is_valid("26-11-22T15:04:05Z"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05.Z"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05.1234567890Z"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05+0200"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05+02:00 "));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05ZZ"));
+	assert_false(rfc3339_is_valid("+2026-11-22T15:04:05Z"));
+	assert_false(rfc3339_is_valid("2026-11-22T15:04:05Z'; DROP TABLE x; --"));
+	assert_false(rfc3339_is_valid("now"));
+	assert_false(rfc3339_is_valid("infinity"));
+}
+
+/* tenant_status_is_valid, job_status_is_valid */
+
+static void
+tenant_status_is_one_of_six(void **state)
+{
+	(void)state;
+	assert_true(tenant_status_is_valid("provisioning"));
+	assert_true(tenant_status_is_valid("ready"));
+	assert_true(tenant_status_is_valid("suspended"));
+	assert_true(tenant_status_is_valid("deleting"));
+	assert_true(tenant_status_is_valid("deleted"));
+	assert_true(tenant_status_is_valid("failed"));
+	assert_false(tenant_status_is_valid(NULL));
+	assert_false(tenant_status_is_valid(""));
+	assert_false(tenant_status_is_valid("Ready"));
+	assert_false(tenant_status_is_valid("dead"));
+}
+
+static void
+job_status_is_one_of_five(void **state)
+{
+	(void)state;
+	assert_true(job_status_is_valid("pending"));
+	assert_true(job_status_is_valid("running"));
+	assert_true(job_status_is_valid("succeeded"));
+	assert_true(job_status_is_valid("failed"));
+	assert_true(job_status_is_valid("dead"));
+	assert_false(job_status_is_valid(NULL));
+	assert_false(job_status_is_valid(""));
+	assert_false(job_status_is_valid("ready"));
+	assert_false(job_status_is_valid("dead "));
+}
+
 /* request_id_is_valid */
 
 static void
@@ -610,6 +708,12 @@ main(void)
 	    cmocka_unit_test(email_rejects_over_254_bytes),
 	    cmocka_unit_test(uuid_accepts_canonical_forms),
 	    cmocka_unit_test(uuid_rejects_malformed),
+	    cmocka_unit_test(rfc3339_accepts_utc_and_offsets),
+	    cmocka_unit_test(rfc3339_accepts_real_dates_only),
+	    cmocka_unit_test(rfc3339_bounds_the_time_of_day),
+	    cmocka_unit_test(rfc3339_rejects_other_shapes),
+	    cmocka_unit_test(tenant_status_is_one_of_six),
+	    cmocka_unit_test(job_status_is_one_of_five),
 	    cmocka_unit_test(slug_allowed_is_wellformed_and_not_reserved),
 	    cmocka_unit_test(role_valid_is_one_of_three),
 	    cmocka_unit_test(utf8_accepts_ascii_and_multibyte),
