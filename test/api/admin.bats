@@ -348,10 +348,15 @@ tenant_status() {
 	assert_equal "$status_code" 200
 	as "$IMP" POST /api/v1/invites "{\"email\":\"$(new_email inv)\",\"role\":\"member\"}"
 	assert_equal "$status_code" 201
+	as "$IMP" POST /api/v1/projects '{"name":"Made by support"}'
+	assert_equal "$status_code" 201
+	project=$(json .id)
 	assert_equal "$(psql_owner "SELECT string_agg(action || ':' || actor_id || ':' || impersonator_id,
 	    ' ' ORDER BY action) FROM public.audit_logs WHERE tenant_id = '$OWNER_TENANT'
-	    AND action IN ('tenant.update', 'invite.create')")" \
-	    "invite.create:$OWNER_ID:$SUPER_ID tenant.update:$OWNER_ID:$SUPER_ID"
+	    AND action IN ('tenant.update', 'invite.create', 'project.create')")" \
+	    "invite.create:$OWNER_ID:$SUPER_ID project.create:$OWNER_ID:$SUPER_ID tenant.update:$OWNER_ID:$SUPER_ID"
+	assert_equal "$(psql_owner "SELECT target_id FROM public.audit_logs
+	    WHERE action = 'project.create' AND tenant_id = '$OWNER_TENANT'")" "$project"
 }
 
 @test "an impersonation token gets 403 IMPERSONATION_FORBIDDEN on every /admin route" {

@@ -11,6 +11,9 @@
 #                    a role below: 403 FORBIDDEN; that role or above: through
 #   admin-or-self    as admin, for another user (one's own removal, leaving,
 #                    is members.bats's)
+#   superuser        no token: 401; a superuser: through; anyone else: 403
+#                    FORBIDDEN (a superuser's lobby token is, on tenant
+#                    routes, one more lobby token)
 # "Through" means the request reached its handler: whatever the handler then
 # says about the empty body or the made-up id, it is not 401 UNAUTHENTICATED,
 # 403 FORBIDDEN or 403 TENANT_MISMATCH.
@@ -60,10 +63,13 @@ expect() {
 	code=$(tail -n +2 <<<"$answer" | jq -r '.error.code? // empty' 2>/dev/null || true)
 	case $access:$who in
 	public:*) want=through ;;
+	superuser:superuser) want=through ;;
+	superuser:nobody) want=401 ;;
+	superuser:*) want=FORBIDDEN ;;
 	bearer-if-given:nobody) want=through ;;
 	*:nobody) want=401 ;;
 	bearer*:*) want=through ;;
-	*:outsider) want=TENANT_MISMATCH ;;
+	*:outsider | *:superuser) want=TENANT_MISMATCH ;;
 	*)
 		if (($(rank "$who") >= $(rank "$access"))); then want=through; else want=FORBIDDEN; fi
 		;;
@@ -93,13 +99,16 @@ expect() {
 	TOKENS[member]=$MEMBER
 	new_user
 	TOKENS[outsider]=$ACCESS
+	new_user
+	psql_owner "UPDATE public.users SET is_superuser = true WHERE id = '$USER_ID'" >/dev/null
+	TOKENS[superuser]=$ACCESS
 	MISMATCHES=()
 	routes=$("${SAAS_FCGI_BIN:-$REPO/build/saas-fcgi}" --routes)
 	[[ $(wc -l <<<"$routes") -ge 20 ]] || fail "saas-fcgi --routes printed: $routes"
 	# What ends the tenant, then what ends sessions, goes last.
 	last='^(POST /api/v1/auth/logout-all|DELETE /api/v1/tenants/current) '
 	while read -r method path access; do
-		for who in nobody outsider member admin owner; do
+		for who in nobody outsider superuser member admin owner; do
 			expect "$who" "$method" "$path" "$access"
 		done
 	done < <(grep -Ev "$last" <<<"$routes"; grep -E "$last" <<<"$routes" | sort)
