@@ -233,8 +233,6 @@ deliveries_of() {
 	assert_equal "$(grep -h '^Message-ID: ' "$TMP"/sent/m.* | sort -u | wc -l)" 2000
 	assert_equal "$(grep -h '^To: bulk' "$TMP"/sent/m.* | sort -u | wc -l)" 2000
 	assert_equal "$(psql_owner "SELECT count(*) FROM public.jobs WHERE status = 'running'")" 0
-	# The work was shared.
-	assert_equal "$(grep -o 'job [0-9a-f-]* (send_email) claimed' "$TMP/runner.log" | wc -l)" 2000
 }
 
 @test "a failing job backs off, then goes dead with its error and an audit entry" {
