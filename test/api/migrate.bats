@@ -20,7 +20,7 @@ setup() {
 }
 
 teardown() {
-	sql "SET client_min_messages = warning" "DROP SCHEMA IF EXISTS $schema CASCADE" \
+	sql "SET client_min_messages = warning" "SELECT public.tenant_schema_drop('$schema')" \
 	    "DELETE FROM public.tenants WHERE slug = '$slug'"
 }
 
@@ -39,7 +39,7 @@ sql() {
 make_tenant() {
 	sql "INSERT INTO public.tenants (slug, name, schema_name, status)
 	     VALUES ('$slug', 'Migrate test', '$schema', 'ready')" \
-	    "CREATE SCHEMA $schema"
+	    "SELECT public.tenant_schema_create('$schema')"
 }
 
 # One checksum of everything migrate records.
@@ -66,7 +66,8 @@ recorded_state() {
 	assert_equal "$(sql "SELECT to_regclass('$schema.projects') IS NOT NULL")" t
 	assert_equal "$(sql "SELECT schema_version FROM public.tenants WHERE slug = '$slug'")" "$ntenant"
 	assert_equal "$(sql "SELECT count(*) FROM $schema.schema_migrations")" "$ntenant"
-	assert_equal "$(sql "SELECT has_table_privilege('saas_app', '$schema.projects', 'INSERT')")" t
+	assert_equal "$(sql "SELECT has_table_privilege('$schema', '$schema.projects', 'INSERT'),
+	    has_table_privilege('saas_app', '$schema.projects', 'INSERT')")" "t|f"
 	run "$migrate"
 	assert_output "nothing to apply"
 }
