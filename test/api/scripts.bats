@@ -270,7 +270,7 @@ be delivered'"
 	assert_line --index 0 "restored $OWNER_SLUG ($OWNER_SCHEMA) from $dump, dumped as $OWNER_SCHEMA: 2 tables, schema version $ntenant, ready"
 	assert_equal "$(project_names "$OWNER_SCHEMA")" "$before"
 	assert_equal "$(privileges "$OWNER_SCHEMA")" "t|t|f|t|f|f"
-	assert_equal "$(app_count "$OWNER_SCHEMA")" 4
+	assert_equal "$(app_count "$OWNER_SCHEMA")" 3
 	assert_equal "$(psql_owner "SELECT status || ' ' || schema_version FROM public.tenants
 	    WHERE id = '$OWNER_TENANT'")" "ready $ntenant"
 	assert_equal "$(psql_owner "SELECT concat_ws(' ', outcome, target_type, target_id,
