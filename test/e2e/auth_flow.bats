@@ -6,13 +6,6 @@
 load ../lib/common
 load ../lib/auth
 
-# post_json PATH JSON [curl args...]
-post_json() {
-	local path=$1 data=$2
-	shift 2
-	http POST "$path" -H 'Content-Type: application/json' --data-binary "$data" "$@"
-}
-
 @test "register, verify the email, login, me, refresh, logout: the old access token is refused" {
 	email=$(new_email e2e)
 	password=$(new_password)

@@ -7,12 +7,6 @@
 load ../lib/common
 load ../lib/auth
 
-post_json() {
-	local path=$1 data=$2
-	shift 2
-	http POST "$path" -H 'Content-Type: application/json' --data-binary "$data" "$@"
-}
-
 # The token in the delivered mail to an address (the newest with one).
 mailed_token() {
 	local file token

@@ -19,12 +19,6 @@ teardown() {
 	rm -rf "$TMP"
 }
 
-post_json() {
-	local path=$1 data=$2
-	shift 2
-	http POST "$path" -H 'Content-Type: application/json' --data-binary "$data" "$@"
-}
-
 # Registers through nginx; EMAIL, PASSWORD, SLUG.
 register_e2e() {
 	EMAIL=$(new_email e2e) PASSWORD=$(new_password) SLUG=$(new_slug e2e)

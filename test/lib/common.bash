@@ -16,6 +16,7 @@
 #                    with SAAS_TRANSPORT=nginx, the same request through
 #                    nginx at $BASE_URL instead (curl; see _fcgi_nginx)
 #   http METHOD PATH [curl args...]   one request through nginx ($BASE_URL)
+#   post_json PATH JSON [curl args...]   a JSON POST through nginx
 #   header NAME      prints that response header's value (case-insensitive);
 #                    fails when absent
 #   json EXPR [jq args...]    jq -r EXPR on $body
@@ -277,6 +278,13 @@ http() {
 	# curl --head writes the headers to -o as well: a HEAD answer has no body.
 	if [[ $method == HEAD ]]; then body=; else body=$(cat "$out"); fi
 	_common_trace "$method" "$url"
+}
+
+# post_json PATH JSON [curl args...]: a JSON POST through nginx.
+post_json() {
+	local path=$1 data=$2
+	shift 2
+	http POST "$path" -H 'Content-Type: application/json' --data-binary "$data" "$@"
 }
 
 # header NAME: the value of that response header (each, if repeated).
