@@ -14,6 +14,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "respond.h"
 #include "router.h"
 #include "session.h"
@@ -150,6 +151,11 @@ dispatch(struct app *app, struct request *req, struct response *resp, FCGX_Reque
 
 	*route = router_find(
 	    req->arena, req->method, req->path, req->params, &req->nparams, allow, sizeof(allow));
+	/* Every request counts, an unknown path's too; health and metrics never. */
+	if ((*route < 0 || !(routes[*route].needs & NEED_UNLIMITED)) &&
+	    (err = ratelimit_hit(app, RATELIMIT_REQUEST, req->remote_addr, NULL,
+	         &resp->retry_after)) != APP_OK)
+		return err;
 	if (*route < 0) {
 		if (allow[0] == '\0')
 			return APP_ERR_NOT_FOUND;
@@ -198,6 +204,8 @@ serve(struct app *app, FCGX_Request *fr, struct arena *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	request_init(&req, fr, a);
+	req.remote_addr = ratelimit_client(
+	    a, app->cfg.trusted_proxies, req.remote_addr, req.forwarded_for);
 	memset(&resp, 0, sizeof(resp));
 	err = dispatch(app, &req, &resp, fr, &route);
 	/* A handler that left a transaction open must not hand it to the next request. */

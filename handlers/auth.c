@@ -15,6 +15,7 @@
 #include "json.h"
 #include "mail.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "routes.h"
 #include "session.h"
 #include "token.h"
@@ -75,7 +76,9 @@ auth_register(struct app *app, struct request *req, struct response *resp)
 	PGresult *res;
 	enum app_err err;
 
-	if ((err = request_fields(req, register_fields, 5)) != APP_OK)
+	if ((err = ratelimit_hit(app, RATELIMIT_REGISTER, req->remote_addr, NULL,
+	         &resp->retry_after)) != APP_OK ||
+	    (err = request_fields(req, register_fields, 5)) != APP_OK)
 		return err;
 	email = json_str(req->json, "email");
 	password = json_str(req->json, "password");
@@ -161,8 +164,8 @@ login_refused(struct app *app, struct request *req, const char *user_id, const c
  * same Argon2 work.
  */
 static enum app_err
-login(struct app *app, struct request *req, const char *email, const char *password,
-    struct session_subject *s, struct session_pair *pair)
+login(struct app *app, struct request *req, struct response *resp, const char *email,
+    const char *password, struct session_subject *s, struct session_pair *pair)
 {
 	struct password_params pp = password_params_from_config(&app->cfg);
 	const char *slug, *host, *p[3], *uid, *stored, *tid;
@@ -172,6 +175,9 @@ login(struct app *app, struct request *req, const char *email, const char *passw
 	enum app_err err;
 	size_t nextra = 0;
 
+	if ((err = ratelimit_hit(app, RATELIMIT_LOGIN, req->remote_addr, email,
+	         &resp->retry_after)) != APP_OK)
+		return err;
 	if ((err = session_requested_tenant(req, &slug, &host)) != APP_OK)
 		return err;
 	p[0] = email;
@@ -245,8 +251,8 @@ auth_login(struct app *app, struct request *req, struct response *resp)
 
 	if ((err = request_fields(req, login_fields, 2)) != APP_OK)
 		return err;
-	err = login(
-	    app, req, json_str(req->json, "email"), json_str(req->json, "password"), &s, &pair);
+	err = login(app, req, resp, json_str(req->json, "email"), json_str(req->json, "password"),
+	    &s, &pair);
 	if (err != APP_OK)
 		return err;
 	return session_reply(req, resp, 200, &s, &pair);
@@ -291,7 +297,7 @@ auth_token(struct app *app, struct request *req, struct response *resp)
 	if (user == NULL || pass == NULL || *user == '\0' || *pass == '\0')
 		return oauth_error(
 		    req, resp, "invalid_request", "username and password are required.");
-	err = login(app, req, user, pass, &s, &pair);
+	err = login(app, req, resp, user, pass, &s, &pair);
 	if (err == APP_ERR_INVALID_CREDENTIALS)
 		return oauth_error(req, resp, "invalid_grant", app_strerror(err));
 	if (err != APP_OK)
@@ -408,7 +414,9 @@ auth_forgot_password(struct app *app, struct request *req, struct response *resp
 	const char *token, *p[6];
 	enum app_err err;
 
-	if ((err = request_fields(req, forgot_fields, 1)) != APP_OK)
+	if ((err = request_fields(req, forgot_fields, 1)) != APP_OK ||
+	    (err = ratelimit_hit(app, RATELIMIT_FORGOT, req->remote_addr,
+	         json_str(req->json, "email"), &resp->retry_after)) != APP_OK)
 		return err;
 	token = token_random(req->arena);
 	token_hash(token, hash);

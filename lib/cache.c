@@ -3,6 +3,7 @@
 
 #include <libmemcached/memcached.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct cache {
 	memcached_st *memc;
@@ -51,4 +52,34 @@ cache_ping(struct cache *c)
 
 	rc = memcached_set(c->memc, key, sizeof(key) - 1, "1", 1, 10, 0);
 	return rc == MEMCACHED_SUCCESS ? 0 : -1;
+}
+
+int
+cache_count(struct cache *c, const char *key, unsigned ttl, unsigned long *value)
+{
+	size_t len = strlen(key);
+	uint64_t v;
+	memcached_return_t rc;
+	int tries;
+
+	if (c == NULL)
+		return -1;
+	/* Increment; if absent, add 1; if another worker added it meanwhile, increment again. */
+	for (tries = 0; tries < 2; tries++) {
+		rc = memcached_increment(c->memc, key, len, 1, &v);
+		if (rc == MEMCACHED_SUCCESS) {
+			*value = (unsigned long)v;
+			return 0;
+		}
+		if (rc != MEMCACHED_NOTFOUND)
+			return -1;
+		rc = memcached_add(c->memc, key, len, "1", 1, (time_t)ttl, 0);
+		if (rc == MEMCACHED_SUCCESS) {
+			*value = 1;
+			return 0;
+		}
+		if (rc != MEMCACHED_NOTSTORED && rc != MEMCACHED_DATA_EXISTS)
+			return -1;
+	}
+	return -1;
 }

@@ -15,4 +15,12 @@ void cache_free(struct cache *);
 /* 0 when a server answers a round trip, -1 otherwise. */
 int cache_ping(struct cache *);
 
+/*
+ * Adds one to the counter at key, making it 1 with a lifetime of ttl
+ * seconds when absent (add, then increment: atomic on the server, right
+ * under either protocol). The new value in *value; 0, or -1 when no server
+ * answered as it should.
+ */
+int cache_count(struct cache *, const char *key, unsigned ttl, unsigned long *value);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ratelimit.h"
 #include "validate.h"
 
 enum ctype { C_STR, C_LONG, C_BOOL };
@@ -216,6 +217,10 @@ check(const struct config *cfg, char *err, size_t errlen)
 	if (strcmp(cfg->log_level, "debug") != 0 && strcmp(cfg->log_level, "info") != 0 &&
 	    strcmp(cfg->log_level, "warn") != 0 && strcmp(cfg->log_level, "error") != 0) {
 		snprintf(err, errlen, "LOG_LEVEL: must be debug, info, warn or error");
+		return -1;
+	}
+	if (!ratelimit_list_is_valid(cfg->trusted_proxies)) {
+		snprintf(err, errlen, "TRUSTED_PROXIES: must list addresses or ADDR/BITS networks");
 		return -1;
 	}
 	if (strchr(cfg->cors_allow_origins, '*') != NULL) {

@@ -60,6 +60,8 @@ struct metrics {
 	unsigned long buckets[NBOUNDS + 1];
 	unsigned long duration_us_sum;
 	unsigned long db_errors;
+	unsigned long rate_limited;
+	int cache_down; /* whether the last call to memcached failed */
 };
 
 struct metrics *
@@ -121,6 +123,25 @@ unsigned long *
 metrics_db_errors(struct metrics *m)
 {
 	return m ? &m->db_errors : NULL;
+}
+
+void
+metrics_rate_limited(struct metrics *m)
+{
+	if (m != NULL)
+		add(&m->rate_limited, 1);
+}
+
+int
+metrics_cache_state(struct metrics *m, int up)
+{
+	int down = !up;
+
+	if (m == NULL)
+		return 0;
+	if (__atomic_load_n(&m->cache_down, __ATOMIC_RELAXED) == down)
+		return 0;
+	return __atomic_exchange_n(&m->cache_down, down, __ATOMIC_RELAXED) != down;
 }
 
 static void
@@ -197,8 +218,15 @@ metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_meth
 	fprintf(f,
 	    "# HELP saas_db_errors_total Failed database calls.\n"
 	    "# TYPE saas_db_errors_total counter\n"
-	    "saas_db_errors_total %lu\n",
-	    get(&m->db_errors));
+	    "saas_db_errors_total %lu\n"
+	    "# HELP saas_rate_limited_total Requests refused by a rate limit.\n"
+	    "# TYPE saas_rate_limited_total counter\n"
+	    "saas_rate_limited_total %lu\n"
+	    "# HELP saas_cache_up Whether memcached answered the last call (1) or not (0).\n"
+	    "# TYPE saas_cache_up gauge\n"
+	    "saas_cache_up %d\n",
+	    get(&m->db_errors), get(&m->rate_limited),
+	    !__atomic_load_n(&m->cache_down, __ATOMIC_RELAXED));
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -20,6 +20,14 @@ void metrics_free(struct metrics *);
 void metrics_request(struct metrics *, int route, int status, double seconds);
 /* Where database errors are counted. */
 unsigned long *metrics_db_errors(struct metrics *);
+/* Counts one refusal by a rate limit. */
+void metrics_rate_limited(struct metrics *);
+/*
+ * Records whether memcached answered (up 1) or not (0), in the state every
+ * worker shares; 1 when this call changed it, so an outage and its end are
+ * each logged once, whichever worker sees them first.
+ */
+int metrics_cache_state(struct metrics *, int up);
 
 struct metrics_job_count {
 	const char *status;
