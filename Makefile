@@ -107,7 +107,7 @@ deps:
 	@scripts/install-deps
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzzers
 	@BUILD=$(BUILD) test/run
 
 run: deps
