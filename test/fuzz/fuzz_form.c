@@ -34,10 +34,12 @@ pieces(const uint8_t *s, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct arena *a;
 	struct form_pair pairs[PAIRS];
-	struct arena *a = arena_new();
 	int n, i, dup;
 
+	if (a == NULL)
+		a = arena_new();
 	n = form_parse(a, (const char *)data, size, pairs, PAIRS);
 	FUZZ_ASSERT(n >= -1 && n <= PAIRS, "-1 or at most max pairs");
 	if (n >= 0)
@@ -52,6 +54,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "names and values are UTF-8");
 		FUZZ_ASSERT(form_get(pairs, (size_t)n, name, &dup) != NULL, "every name is found");
 	}
-	arena_free(a);
+	arena_reset(a); /* as a worker between requests */
 	return 0;
 }

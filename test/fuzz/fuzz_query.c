@@ -56,6 +56,7 @@ check_refusal(enum app_err err, struct request *req)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct arena *arena;
 	struct request req;
 	struct page page;
 	const char *values[NFILTERS];
@@ -63,8 +64,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum app_err err;
 	size_t i;
 
+	if (arena == NULL)
+		arena = arena_new();
 	memset(&req, 0, sizeof(req));
-	req.arena = arena_new();
+	req.arena = arena;
 	req.query = s;
 
 	err = page_parse(&req, list_names, values, 1, &page);
@@ -91,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    again != NULL && strcmp(again, s) == 0, "a cursor is made again the same");
 	}
 
-	arena_free(req.arena);
+	arena_reset(arena); /* as a worker between requests */
 	free(s);
 	return 0;
 }
