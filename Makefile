@@ -6,6 +6,7 @@
 #   make bench       requests per second and latency through nginx (wrk)
 #   make SANITIZE=1  the same with AddressSanitizer and UBSan (into build-san/)
 #   make valgrind    the API suite with the workers under valgrind memcheck
+#   make fuzz        each libFuzzer harness for FUZZ_SECONDS (into build-fuzz/)
 #   make install     programs into $(PREFIX)/bin, configuration examples into $(SHAREDIR)
 
 PREFIX   ?= /usr/local
@@ -43,7 +44,7 @@ PROGRAMS = $(BUILD)/saas-fcgi $(BUILD)/saas-jobs
 UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
 
 .SECONDARY:
-.PHONY: all deps test run bench valgrind install clean format
+.PHONY: all deps test run bench valgrind install clean format fuzz fuzzers
 all: $(PROGRAMS) $(UNITS)
 
 # Quiet by default; make V=1 shows the commands.
@@ -70,11 +71,43 @@ $(BUILD)/test/unit_%: $(BUILD)/test/unit/test_%.o $(CORE_OBJ) $(JOBS_OBJ)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# Fuzzing: a libFuzzer harness per pure parser (test/fuzz/fuzz_*.c), linked
+# with the lib/ objects it needs built by clang with coverage, ASan and
+# UBSan into build-fuzz/. make fuzz runs each for FUZZ_SECONDS, keeping new
+# inputs in build-fuzz/corpus/ (the seeds stay test/fuzz/corpus/); make test
+# runs each for a few seconds on its seeds (test/fuzz/run).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_PKGS     = jansson libjwt libcrypto
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=all $(WARN) -MMD -MP \
+                -Ilib $(shell pkg-config --cflags $(FUZZ_PKGS))
+FUZZ_LIB      = $(patsubst %,$(FUZZ_BUILD)/lib/%.o,arena config err etag form http json page \
+                text token validate)
+FUZZERS       = $(patsubst test/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,$(wildcard test/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $< (fuzz)")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/test/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+	    $(shell pkg-config --libs $(FUZZ_PKGS))
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@test/fuzz/run --seconds $(FUZZ_SECONDS) --keep $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)
+
 deps:
 	@scripts/install-deps
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzzers
 	@BUILD=$(BUILD) test/run
 
 run: deps
@@ -101,9 +134,10 @@ install: $(PROGRAMS)
 	cp -R schema conf scripts $(DESTDIR)$(SHAREDIR)/
 
 format:
-	clang-format -i lib/*.[ch] fcgi/*.[ch] handlers/*.[ch] jobs/*.[ch] test/unit/*.[ch]
+	clang-format -i lib/*.[ch] fcgi/*.[ch] handlers/*.[ch] jobs/*.[ch] test/unit/*.[ch] \
+	    test/fuzz/*.[ch]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -13,6 +13,28 @@
 #define ARENA_BLOCK 16384
 #define ARENA_ALIGN 16
 
+/*
+ * Under AddressSanitizer the unused part of a block is poisoned, so that a
+ * read or write past what arena_alloc() handed out is reported as it would
+ * be for malloc (the fuzzers and make SANITIZE=1 rely on it).
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct block {
 	struct block *next;
 	size_t size, used;
@@ -41,6 +63,7 @@ block_new(size_t size)
 	b->next = NULL;
 	b->size = size;
 	b->used = 0;
+	POISON(b->data, size);
 	return b;
 }
 
@@ -83,6 +106,7 @@ arena_reset(struct arena *a)
 	}
 	a->first->next = NULL;
 	a->first->used = 0;
+	POISON(a->first->data, a->first->size);
 	a->head = a->first;
 }
 
@@ -121,6 +145,7 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = b->data + off;
 	b->used = off + n;
+	UNPOISON(p, n);
 	memset(p, 0, n);
 	return p;
 }

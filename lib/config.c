@@ -14,6 +14,8 @@
 #include "ratelimit.h"
 #include "validate.h"
 
+#define CONFIG_FILE_MAX (1024 * 1024) /* bytes; a configuration is a page of text */
+
 enum ctype { C_STR, C_LONG, C_BOOL };
 
 struct key {
@@ -145,48 +147,90 @@ trim(char *s)
 	return s;
 }
 
+/* One line of the configuration (trimmed in place); lineno and name for the messages. */
 static int
-load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+parse_line(struct config *cfg, char *line, const char *name, int lineno, char *err, size_t errlen)
 {
-	FILE *f;
-	char line[4096];
-	int lineno = 0, rc = -1;
+	char *s = trim(line), *eq, *value;
+	const struct key *k;
+	size_t vlen;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if ((eq = strchr(s, '=')) == NULL) {
+		snprintf(err, errlen, "%s:%d: expected KEY=VALUE", name, lineno);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = trim(line), *eq, *value;
-		const struct key *k;
-		size_t vlen;
+	*eq = '\0';
+	value = trim(eq + 1);
+	vlen = strlen(value);
+	if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+		value[vlen - 1] = '\0';
+		value++;
+	}
+	if ((k = key_find(trim(s), strlen(trim(s)))) == NULL) {
+		snprintf(err, errlen, "%s:%d: unknown key %s", name, lineno, trim(s));
+		return -1;
+	}
+	return key_set(cfg, k, value, err, errlen);
+}
 
+/* The KEY=VALUE lines of the len bytes at text, read as the file name. 0 or -1. */
+static int
+parse_text(
+    struct config *cfg, const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *line = NULL;
+	int lineno = 0, rc = -1;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
 		lineno++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		if ((eq = strchr(s, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
+		if (memchr(p, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%d: NUL byte", name, lineno);
 			goto out;
 		}
-		*eq = '\0';
-		value = trim(eq + 1);
-		vlen = strlen(value);
-		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
-		    value[vlen - 1] == value[0]) {
-			value[vlen - 1] = '\0';
-			value++;
-		}
-		if ((k = key_find(trim(s), strlen(trim(s)))) == NULL) {
-			snprintf(err, errlen, "%s:%d: unknown key %s", path, lineno, trim(s));
+		free(line);
+		if ((line = strndup(p, n)) == NULL)
+			abort();
+		if (parse_line(cfg, line, name, lineno, err, errlen) == -1)
 			goto out;
-		}
-		if (key_set(cfg, k, value, err, errlen) == -1)
-			goto out;
+		p = nl != NULL ? nl + 1 : end;
 	}
 	rc = 0;
 out:
-	fclose(f);
+	free(line);
 	return rc;
+}
+
+/* The whole file at path, from malloc (*len its size), or NULL with the reason in err. */
+static char *
+file_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f;
+	char *buf;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL)
+		abort();
+	*len = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(buf);
+		buf = NULL;
+	} else if (*len > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
 }
 
 /* Checks that span keys, after everything is read. */
@@ -230,8 +274,10 @@ check(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int
-config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+/* Defaults, then text (NULL: none) read as the file name, then the environment if env. */
+static int
+build(struct config *cfg, const char *name, const char *text, size_t len, int env, char *err,
+    size_t errlen)
 {
 	size_t i;
 
@@ -239,9 +285,9 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	for (i = 0; i < NKEYS; i++)
 		if (key_set(cfg, &keys[i], keys[i].def, err, errlen) == -1)
 			goto fail;
-	if (path != NULL && load_file(cfg, path, err, errlen) == -1)
+	if (text != NULL && parse_text(cfg, name, text, len, err, errlen) == -1)
 		goto fail;
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; env && i < NKEYS; i++) {
 		const char *v = getenv(keys[i].name);
 
 		if (v != NULL && key_set(cfg, &keys[i], v, err, errlen) == -1)
@@ -253,6 +299,27 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 fail:
 	config_free(cfg);
 	return -1;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (path != NULL && (text = file_read(path, &len, err, errlen)) == NULL)
+		return -1;
+	rc = build(cfg, path, text, len, 1, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+config_parse(struct config *cfg, const char *text, size_t len, char *err, size_t errlen)
+{
+	return build(cfg, "config", text, len, 0, err, errlen);
 }
 
 void

@@ -61,6 +61,13 @@ struct config {
  * naming the key. cfg owns its strings: release with config_free().
  */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * The same from the len bytes at text in the file's format (KEY=VALUE
+ * lines, # comments) instead of a file, and without the environment: pure,
+ * for tests and the fuzzer. Returns 0, or -1 with the reason in err.
+ */
+int config_parse(struct config *cfg, const char *text, size_t len, char *err, size_t errlen);
 void config_free(struct config *cfg);
 
 /* Each key's name, in the order of the table, then NULL (for tests and docs). */

@@ -258,6 +258,33 @@ config_refuses_line_without_equals(void **state)
 }
 
 static void
+config_parse_reads_text_not_environment(void **state)
+{
+	static const char text[] = "JWT_SECRET=" SECRET "\r\nWORKERS=8\n# last line, no newline";
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	setenv("WORKERS", "16", 1);
+	assert_int_equal(config_parse(&cfg, text, sizeof(text) - 1, err, sizeof(err)), 0);
+	assert_string_equal(cfg.jwt_secret, SECRET);
+	assert_int_equal(cfg.workers, 8);
+	config_free(&cfg);
+}
+
+static void
+config_parse_refuses_nul_byte(void **state)
+{
+	static const char text[] = "JWT_SECRET=" SECRET "\nWORKERS=8\0x\n";
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(config_parse(&cfg, text, sizeof(text) - 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2:"));
+}
+
+static void
 config_refuses_missing_file(void **state)
 {
 	struct config cfg;
@@ -450,6 +477,8 @@ main(void)
 	    T(config_refuses_unknown_file_key),
 	    T(config_refuses_bad_file_value_naming_key),
 	    T(config_refuses_line_without_equals),
+	    T(config_parse_reads_text_not_environment),
+	    T(config_parse_refuses_nul_byte),
 	    T(config_refuses_missing_file),
 	    T(config_refuses_cors_wildcard),
 	    T(config_refuses_refresh_ttl_over_session_age),
