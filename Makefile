@@ -42,10 +42,12 @@ CORE_OBJ = $(call obj,$(LIB_SRC) $(HANDLER_SRC) $(FCGI_SRC))
 JOBS_OBJ = $(call obj,$(JOBS_SRC))
 PROGRAMS = $(BUILD)/saas-fcgi $(BUILD)/saas-jobs
 UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
+# Programs the suites use on the web server's side (test/tools).
+TOOLS    = $(patsubst test/tools/%.c,$(BUILD)/test/%,$(wildcard test/tools/*.c))
 
 .SECONDARY:
 .PHONY: all deps test run bench valgrind install clean format fuzz fuzzers
-all: $(PROGRAMS) $(UNITS)
+all: $(PROGRAMS) $(UNITS) $(TOOLS)
 
 # Quiet by default; make V=1 shows the commands.
 Q = $(if $(V),,@)
@@ -102,6 +104,11 @@ fuzzers: $(FUZZERS)
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzzers
 	@test/fuzz/run --seconds $(FUZZ_SECONDS) --keep $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)
+
+$(BUILD)/test/%: $(BUILD)/test/tools/%.o
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	@scripts/install-deps

@@ -10,14 +10,19 @@
  * A bad configuration stops the program with one line naming the key.
  * --hash-password prints the hash of the password on standard input and
  * exits (hashpw.h).
+ *
+ * Started as root, the pool makes its socket, then serves as RUN_AS_USER
+ * (and refuses to start without one): no worker ever runs as root.
  */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,11 +106,55 @@ open_listener(const struct config *cfg, const char *listen)
 		fprintf(stderr, "saas-fcgi: --listen: give unix:PATH or HOST:PORT\n");
 		return -1;
 	}
+	/* Whoever reaches the socket speaks FastCGI to the workers: never every address. */
+	if (strncmp(listen, "0.0.0.0:", 8) == 0 || strncmp(listen, "*:", 2) == 0 ||
+	    strncmp(listen, "[::]:", 5) == 0 || strncmp(listen, ":::", 3) == 0) {
+		fprintf(stderr, "saas-fcgi: --listen: not on every address; name one, or use"
+		                " unix:PATH\n");
+		return -1;
+	}
 	if ((fd = FCGX_OpenSocket(listen, 1024)) < 0) {
 		fprintf(stderr, "saas-fcgi: cannot listen on %s\n", listen);
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Started as root: serve as RUN_AS_USER, its groups included, for good (a
+ * way back to root stops the program). Otherwise nothing changes.
+ */
+static int
+drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (cfg->run_as_user[0] == '\0') {
+		fprintf(stderr, "saas-fcgi: started as root: set RUN_AS_USER to the user to serve"
+		                " as\n");
+		return -1;
+	}
+	if ((pw = getpwnam(cfg->run_as_user)) == NULL || pw->pw_uid == 0) {
+		fprintf(stderr, "saas-fcgi: RUN_AS_USER: %s\n",
+		    pw == NULL ? "no such user" : "must not be root");
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		fprintf(stderr, "saas-fcgi: RUN_AS_USER: %s\n", strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1 || setgid(0) != -1) {
+		fprintf(stderr, "saas-fcgi: RUN_AS_USER: root could be regained\n");
+		abort();
+	}
+#if defined(__SANITIZE_ADDRESS__)
+	/* LeakSanitizer inspects the process from a thread of its own: let it. */
+	prctl(PR_SET_DUMPABLE, 1);
+#endif
+	return 0;
 }
 
 int
@@ -173,6 +222,11 @@ main(int argc, char *argv[])
 	log_set_level(app.cfg.log_level);
 	if ((opts.listen_fd = open_listener(&app.cfg, listen)) < 0)
 		return 1;
+	if (drop_privileges(&app.cfg) == -1) {
+		if (listen != NULL && strncmp(listen, "unix:", 5) == 0)
+			unlink(listen + 5);
+		return 1;
+	}
 	if (FCGX_Init() != 0 || (app.metrics = metrics_new()) == NULL) {
 		fprintf(stderr, "saas-fcgi: cannot initialise\n");
 		return 1;

@@ -53,8 +53,9 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 }
 
 @test "SIGHUP with a bad configuration keeps the running one" {
-	conf="$BATS_TEST_TMPDIR/saas.conf"
-	sock="$BATS_TEST_TMPDIR/hup.sock"
+	dir=$(pool_dir)
+	conf="$dir/saas.conf"
+	sock="$dir/hup.sock"
 	echo 'WORKERS=2' > "$conf"
 	# The file decides WORKERS here, not the suite's environment.
 	env -u WORKERS "$SAAS_FCGI" --listen "unix:$sock" --config "$conf" 2>"$BATS_TEST_TMPDIR/log" 3>&- &
@@ -73,7 +74,7 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 }
 
 @test "SIGTERM lets a request in flight finish, then the pool exits" {
-	sock="$BATS_TEST_TMPDIR/drain.sock"
+	sock="$(pool_dir)/drain.sock"
 	"$SAAS_FCGI" --listen "unix:$sock" --workers 2 2>"$BATS_TEST_TMPDIR/log" 3>&- &
 	pid=$!
 	wait_for 5 test -S "$sock"
@@ -98,7 +99,7 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 }
 
 @test "SIGTERM with nothing in flight exits at once" {
-	sock="$BATS_TEST_TMPDIR/idle.sock"
+	sock="$(pool_dir)/idle.sock"
 	"$SAAS_FCGI" --listen "unix:$sock" --workers 3 2>/dev/null 3>&- &
 	pid=$!
 	wait_for 5 test -S "$sock"

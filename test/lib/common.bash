@@ -350,6 +350,18 @@ close_fds() {
 	done
 }
 
+# pool_dir: a new directory the pool's user (RUN_AS_USER) owns, for the
+# socket and the configuration file of a saas-fcgi a test starts itself:
+# started as root, the pool serves as that user, which removes its socket at
+# exit and reads the file again on SIGHUP.
+pool_dir() {
+	local d
+	d=$(mktemp -d "$STACK_DIR/pool.XXXXXX")
+	chmod 0755 "$d"
+	chown "${RUN_AS_USER:?no RUN_AS_USER: is the stack up?}" "$d"
+	echo "$d"
+}
+
 # app_start [NAME=VALUE...]: for a test that needs other settings (rate
 # limits, say) than the stack's. Call it in setup_file or setup, and
 # app_stop in the matching teardown. The log goes to $STACK_DIR/log/app-PID.log.
