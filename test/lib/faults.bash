@@ -7,7 +7,7 @@
 #                    settings) and an nginx of its own in front of it
 #                    (app_nginx_start): FCGI_SOCKET and BASE_URL point at
 #                    them, APP_PID is the master; front_stop ends both
-#   workers_of PID   the worker pids of master PID, sorted, one a line
+#   workers_of PID   the worker pids of master PID, one a line, sorted as text (for comm)
 #   lobby_token      a fresh user's lobby access token in TOKEN, for
 #                    GET /api/v1/auth/me: one lobby query, public.sessions first
 #   load_start SECONDS PATH [wrk args...]   wrk through $BASE_URL in the
@@ -22,7 +22,7 @@
 #   unlock           ends that session, and with it the lock
 #   waiting_on_lock  whether some statement waits for a lock
 #   psql_super SQL   SQL as the cluster's superuser (sees every session)
-#   app_backends     the backend pids of the application's connections, sorted
+#   app_backends     the backend pids of the application's connections, sorted as text
 #   slow_request SOCKET SECONDS OUT   POST /api/v1/auth/forgot-password
 #                    straight to the pool at SOCKET, its body arriving over
 #                    SECONDS, so a worker holds it that long; the answer goes
@@ -41,7 +41,7 @@ front_stop() {
 }
 
 workers_of() {
-	pgrep -P "$1" | sort -n
+	pgrep -P "$1" | LC_ALL=C sort
 }
 
 lobby_token() {
@@ -119,7 +119,8 @@ psql_super() {
 }
 
 app_backends() {
-	psql_super "SELECT pid FROM pg_stat_activity WHERE application_name = 'saas-fcgi' ORDER BY pid"
+	# Sorted as comm(1) wants them, as text.
+	psql_super "SELECT pid FROM pg_stat_activity WHERE application_name = 'saas-fcgi'" | LC_ALL=C sort
 }
 
 slow_request() {
