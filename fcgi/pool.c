@@ -182,16 +182,20 @@ reload(struct pool *p)
 	log_msg(LOG_INFO, NULL, "pool: configuration reloaded; replacing workers one at a time");
 }
 
-/* Runs argv[0] --check with the same arguments: 0 when it accepts them. */
+/*
+ * Runs argv[0] --check with the same arguments: 0 when it exits 0 within
+ * 10 s, else -1 (logged).
+ */
 static int
 upgrade_check(struct pool *p)
 {
 	static char check_opt[] = "--check";
 	char **argv = p->opts->argv, **check;
 	size_t n = 0;
+	struct timespec tenth = {0, 100000000};
 	sigset_t none;
-	pid_t pid;
-	int status;
+	pid_t pid, got;
+	int status, tries;
 
 	while (argv[n] != NULL)
 		n++;
@@ -208,9 +212,15 @@ upgrade_check(struct pool *p)
 	free(check);
 	if (pid == -1)
 		return -1;
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
+	/* A program that does not answer in 10 s is no saas-fcgi to run. */
+	for (tries = 0; (got = waitpid(pid, &status, WNOHANG)) == 0 && tries < 100; tries++)
+		nanosleep(&tenth, NULL);
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (got == -1)
+		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_msg(LOG_ERROR, NULL, "pool: upgrade refused: %s --check %s %d", argv[0],
 		    WIFEXITED(status) ? "exited with" : "was killed by signal",
