@@ -2,11 +2,16 @@
  * saas-fcgi: the FastCGI responder pool.
  *
  *   saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT] [--workers N]
+ *   saas-fcgi --check [--config FILE] [other options, ignored]
  *   saas-fcgi --routes
  *   saas-fcgi --hash-password [--email ADDRESS] [--config FILE]
  *
  * Without --listen the socket is file descriptor 0, as spawn-fcgi passes it.
- * --routes prints the route table (method, path, who may call it) and exits.
+ * --check loads the configuration and exits: 0 when it is good, else 1
+ * with the line naming the key. --routes prints the route table (method,
+ * path, who may call it) and exits. A master that execs a new binary
+ * (SIGUSR2, pool.h) passes the listening socket and its workers in
+ * SAAS_FCGI_LISTEN_FD and SAAS_FCGI_WORKER_PIDS.
  * A bad configuration stops the program with one line naming the key.
  * --hash-password prints the hash of the password on standard input and
  * exits (hashpw.h).
@@ -41,6 +46,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: saas-fcgi [--config FILE] [--listen unix:PATH | --listen HOST:PORT]"
 	    " [--workers N]\n"
+	    "       saas-fcgi --check [--config FILE]\n"
 	    "       saas-fcgi --routes\n"
 	    "       saas-fcgi --hash-password [--email ADDRESS] [--config FILE]\n");
 	exit(2);
@@ -74,6 +80,49 @@ socket_perms(const struct config *cfg, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The socket and the workers an upgrading master handed over (pool.h), if
+ * any: 1 when there are, 0 when not, -1 when what it said is not usable.
+ * *pids is the list (free it), *npids its length.
+ */
+static int
+inherited(int *fd, pid_t **pids, size_t *npids)
+{
+	const char *fdv = getenv("SAAS_FCGI_LISTEN_FD"), *list = getenv("SAAS_FCGI_WORKER_PIDS");
+	char *copy = NULL, *tok, *save = NULL;
+	struct stat st;
+	long n;
+	int rc = -1;
+
+	*pids = NULL;
+	*npids = 0;
+	if (fdv == NULL)
+		return 0;
+	if (parse_long(fdv, 0, 65535, &n) == -1 || fstat((int)n, &st) == -1 ||
+	    !S_ISSOCK(st.st_mode))
+		goto out;
+	*fd = (int)n;
+	if (list != NULL && list[0] != '\0') {
+		if ((copy = strdup(list)) == NULL ||
+		    (*pids = calloc(strlen(list) / 2 + 1, sizeof(**pids))) == NULL)
+			goto out;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (parse_long(tok, 2, 0x7fffffff, &n) == -1)
+				goto out;
+			(*pids)[(*npids)++] = (pid_t)n;
+		}
+	}
+	rc = 1;
+out:
+	free(copy);
+	unsetenv("SAAS_FCGI_LISTEN_FD");
+	unsetenv("SAAS_FCGI_WORKER_PIDS");
+	if (rc == -1)
+		fprintf(
+		    stderr, "saas-fcgi: SAAS_FCGI_LISTEN_FD, SAAS_FCGI_WORKER_PIDS: not usable\n");
+	return rc;
 }
 
 /* The listening socket: --listen, or the one spawn-fcgi left on fd 0. */
@@ -165,16 +214,18 @@ main(int argc, char *argv[])
 	    {"listen", required_argument, NULL, 'l'},
 	    {"workers", required_argument, NULL, 'w'},
 	    {"routes", no_argument, NULL, 'r'},
+	    {"check", no_argument, NULL, 'C'},
 	    {"hash-password", no_argument, NULL, 'H'},
 	    {"email", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct app app;
-	struct pool_opts opts = {NULL, 0, -1};
+	struct pool_opts opts = {NULL, 0, -1, argv, NULL, 0};
 	const char *listen = NULL, *email = NULL;
 	char err[256];
-	int c, rc, hash_password = 0;
+	pid_t *adopted = NULL;
+	int c, rc, hash_password = 0, check = 0, inherit;
 
 	while ((c = getopt_long(argc, argv, "c:l:w:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -198,6 +249,9 @@ main(int argc, char *argv[])
 		case 'H':
 			hash_password = 1;
 			break;
+		case 'C':
+			check = 1;
+			break;
 		case 'e':
 			email = optarg;
 			break;
@@ -207,12 +261,16 @@ main(int argc, char *argv[])
 	}
 	/* The two modes take their own options only. */
 	if (optind != argc || (hash_password && (listen != NULL || opts.workers != 0)) ||
-	    (!hash_password && email != NULL))
+	    (!hash_password && email != NULL) || (check && hash_password))
 		usage();
 	memset(&app, 0, sizeof(app));
 	if (config_load(&app.cfg, opts.config_path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "saas-fcgi: %s\n", err);
 		return 1;
+	}
+	if (check) {
+		config_free(&app.cfg);
+		return 0;
 	}
 	if (hash_password) {
 		rc = hashpw_run(&app.cfg, email, stdin, stdout, stderr);
@@ -220,7 +278,10 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	log_set_level(app.cfg.log_level);
-	if ((opts.listen_fd = open_listener(&app.cfg, listen)) < 0)
+	if ((inherit = inherited(&opts.listen_fd, &adopted, &opts.nadopted)) == -1)
+		return 1;
+	opts.adopted = adopted;
+	if (inherit == 0 && (opts.listen_fd = open_listener(&app.cfg, listen)) < 0)
 		return 1;
 	if (drop_privileges(&app.cfg) == -1) {
 		if (listen != NULL && strncmp(listen, "unix:", 5) == 0)
@@ -236,5 +297,6 @@ main(int argc, char *argv[])
 		unlink(listen + 5);
 	metrics_free(app.metrics);
 	config_free(&app.cfg);
+	free(adopted);
 	return rc;
 }

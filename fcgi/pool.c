@@ -6,7 +6,9 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -180,6 +182,97 @@ reload(struct pool *p)
 	log_msg(LOG_INFO, NULL, "pool: configuration reloaded; replacing workers one at a time");
 }
 
+/*
+ * Runs argv[0] --check with the same arguments: 0 when it exits 0 within
+ * 10 s, else -1 (logged).
+ */
+static int
+upgrade_check(struct pool *p)
+{
+	static char check_opt[] = "--check";
+	char **argv = p->opts->argv, **check;
+	size_t n = 0;
+	struct timespec tenth = {0, 100000000};
+	sigset_t none;
+	pid_t pid, got;
+	int status, tries;
+
+	while (argv[n] != NULL)
+		n++;
+	if ((check = calloc(n + 2, sizeof(*check))) == NULL)
+		return -1;
+	memcpy(check, argv, n * sizeof(*check));
+	check[n] = check_opt;
+	if ((pid = fork()) == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(check[0], check);
+		_exit(127);
+	}
+	free(check);
+	if (pid == -1)
+		return -1;
+	/* A program that does not answer in 10 s is no saas-fcgi to run. */
+	for (tries = 0; (got = waitpid(pid, &status, WNOHANG)) == 0 && tries < 100; tries++)
+		nanosleep(&tenth, NULL);
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (got == -1)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_msg(LOG_ERROR, NULL, "pool: upgrade refused: %s --check %s %d", argv[0],
+		    WIFEXITED(status) ? "exited with" : "was killed by signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SIGUSR2 (see pool.h): exec the binary at argv[0] in place of this one.
+ * The listening socket stays open across exec; SAAS_FCGI_LISTEN_FD and
+ * SAAS_FCGI_WORKER_PIDS tell the new image which descriptor it is and which
+ * children are already serving on it. Returns only when the upgrade did not
+ * happen, with the running binary still in charge.
+ */
+static void
+upgrade(struct pool *p)
+{
+	char fd[16], *pids = NULL;
+	size_t i, len = 0, cap = 1;
+	int flags;
+
+	if (p->opts->argv == NULL || p->stopping)
+		return;
+	log_msg(LOG_INFO, NULL, "pool: upgrade: checking %s", p->opts->argv[0]);
+	if (upgrade_check(p) == -1)
+		return;
+	for (i = 0; i < SLOTS_MAX; i++)
+		cap += p->slots[i].pid != 0 ? 12 : 0;
+	if ((pids = calloc(1, cap)) == NULL)
+		return;
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (p->slots[i].pid != 0)
+			len += (size_t)snprintf(
+			    pids + len, cap - len, "%s%d", len ? "," : "", (int)p->slots[i].pid);
+	snprintf(fd, sizeof(fd), "%d", p->opts->listen_fd);
+	if ((flags = fcntl(p->opts->listen_fd, F_GETFD)) == -1 ||
+	    fcntl(p->opts->listen_fd, F_SETFD, flags & ~FD_CLOEXEC) == -1 ||
+	    setenv("SAAS_FCGI_LISTEN_FD", fd, 1) == -1 ||
+	    setenv("SAAS_FCGI_WORKER_PIDS", pids, 1) == -1)
+		goto out;
+	log_msg(LOG_INFO, NULL, "pool: upgrade: exec %s, handing over workers %s", p->opts->argv[0],
+	    pids);
+	execvp(p->opts->argv[0], p->opts->argv);
+	log_msg(LOG_ERROR, NULL, "pool: upgrade: exec %s: %s", p->opts->argv[0], strerror(errno));
+out:
+	unsetenv("SAAS_FCGI_LISTEN_FD");
+	unsetenv("SAAS_FCGI_WORKER_PIDS");
+	free(pids);
+}
+
 static void
 stop(struct pool *p)
 {
@@ -219,6 +312,24 @@ kill_all(struct pool *p)
 		reap(p);
 }
 
+/* The workers of the binary this one replaced: an older generation. */
+static void
+adopt(struct pool *p)
+{
+	size_t i;
+
+	if (p->opts->nadopted == 0)
+		return;
+	p->gen = 1;
+	for (i = 0; i < p->opts->nadopted && i < SLOTS_MAX; i++) {
+		p->slots[i].pid = p->opts->adopted[i];
+		p->slots[i].gen = 0;
+		p->slots[i].started = time(NULL);
+	}
+	log_msg(LOG_INFO, NULL,
+	    "pool: upgraded; replacing the %zu workers of the old binary one at a time", i);
+}
+
 int
 pool_run(struct app *app, const struct pool_opts *opts)
 {
@@ -233,11 +344,13 @@ pool_run(struct app *app, const struct pool_opts *opts)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (worker_listen_nonblocking(opts->listen_fd) == -1) {
 		log_msg(LOG_ERROR, NULL, "pool: the listening socket: %s", strerror(errno));
 		return 1;
 	}
+	adopt(&p);
 	log_msg(LOG_INFO, NULL, "pool: started with %ld workers", wanted(&p));
 	balance(&p);
 	for (;;) {
@@ -250,6 +363,8 @@ pool_run(struct app *app, const struct pool_opts *opts)
 			stop(&p);
 		else if (sig == SIGHUP)
 			reload(&p);
+		else if (sig == SIGUSR2)
+			upgrade(&p);
 		reap(&p);
 		if (p.stopping && children(&p) == 0)
 			break;

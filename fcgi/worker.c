@@ -32,7 +32,11 @@ on_term(int sig)
 	stopping = 1;
 }
 
-/* Signals of a worker: SIGTERM stops it, the terminal's and libfcgi's are ignored. */
+/*
+ * Signals of a worker: SIGTERM stops it; the terminal's, libfcgi's and the
+ * master's own (SIGHUP, SIGUSR2: a signal sent to the whole group, as
+ * systemctl kill does, must not end a request in flight) are ignored.
+ */
 static void
 worker_signals(sigset_t *waitmask)
 {
@@ -45,6 +49,7 @@ worker_signals(sigset_t *waitmask)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);

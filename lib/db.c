@@ -116,19 +116,21 @@ count_error(struct db *db)
 
 /*
  * Whether an idle connection is still there. An idle connection has nothing
- * to say; if its socket is readable, the server has sent a farewell (a
- * restart, an administrator) or closed it, and reading that tells which.
- * One poll(2) per transaction spares the first request after a database
- * restart a 503.
+ * to say: these connections never LISTEN, so if its socket is readable the
+ * server has sent a farewell (a restart, an administrator ending the
+ * session) or closed it. Reading the farewell does not tell libpq the
+ * connection is gone (PQconsumeInput is content with the bytes; only a
+ * read that meets the end would say so, and the end may not have arrived
+ * yet), so anything unasked counts as a goodbye: at worst a stray notice
+ * costs a new connection. One poll(2) per transaction spares the first
+ * request after a database restart a 503.
  */
 static int
 idle_alive(PGconn *conn)
 {
 	struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
 
-	if (poll(&pfd, 1, 0) <= 0)
-		return 1;
-	return PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
+	return poll(&pfd, 1, 0) == 0;
 }
 
 enum app_err

@@ -407,10 +407,16 @@ app_nginx_start() {
 	wait_for 10 curl -fsS -o /dev/null "$BASE_URL/healthz"
 }
 
+_app_nginx_gone() {
+	! pgrep -f -- "$APP_NGINX_DIR/" >/dev/null
+}
+
 app_nginx_stop() {
 	[[ -n ${APP_NGINX_DIR:-} ]] || return 0
 	[[ -s $APP_NGINX_DIR/nginx.pid ]] && kill -QUIT "$(cat "$APP_NGINX_DIR/nginx.pid")" 2>/dev/null
-	wait_for 10 bash -c "! pgrep -f -- '$APP_NGINX_DIR/' >/dev/null" || true
+	# Not "bash -c '! pgrep ...'": pgrep would find that bash, whose command
+	# line names the directory too, and wait out the whole 10 s.
+	wait_for 10 _app_nginx_gone || true
 	export BASE_URL=$APP_SAVED_BASE_URL
 	unset APP_NGINX_DIR APP_SAVED_BASE_URL
 }
