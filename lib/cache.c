@@ -9,29 +9,47 @@ struct cache {
 	memcached_st *memc;
 };
 
+/* How the handle talks to the servers: each must take, or the handle is refused. */
+static const struct {
+	memcached_behavior_t what;
+	uint64_t value;
+} behaviors[] = {
+    /* Counters: increments are right under either protocol (cache_count), but
+     * the binary one is the one libmemcached's increment is well tested on. */
+    {MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1},
+    /* Several servers: a key lives on one, chosen on a ring, so adding or
+     * losing a server moves only its share of the keys. */
+    {MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA},
+    /* A server that does not answer costs a request at most this much (ms). */
+    {MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 200},
+    {MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 200},
+    /* ... and is tried again a second later. */
+    {MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1},
+    {MEMCACHED_BEHAVIOR_TCP_NODELAY, 1},
+};
+
 struct cache *
 cache_new(const char *servers)
 {
 	struct cache *c;
 	memcached_server_st *list;
+	memcached_return_t rc;
+	size_t i;
 
 	if ((list = memcached_servers_parse(servers)) == NULL)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL || (c->memc = memcached_create(NULL)) == NULL)
 		abort();
-	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
-	memcached_behavior_set(
-	    c->memc, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
-	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 200);
-	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 200);
-	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
-	memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-	if (memcached_server_push(c->memc, list) != MEMCACHED_SUCCESS) {
-		memcached_server_list_free(list);
+	rc = MEMCACHED_SUCCESS;
+	for (i = 0; i < sizeof(behaviors) / sizeof(behaviors[0]) && rc == MEMCACHED_SUCCESS; i++)
+		rc = memcached_behavior_set(c->memc, behaviors[i].what, behaviors[i].value);
+	if (rc == MEMCACHED_SUCCESS)
+		rc = memcached_server_push(c->memc, list);
+	memcached_server_list_free(list);
+	if (rc != MEMCACHED_SUCCESS) {
 		cache_free(c);
 		return NULL;
 	}
-	memcached_server_list_free(list);
 	return c;
 }
 

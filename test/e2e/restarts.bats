@@ -64,8 +64,9 @@ runs_file() {
 }
 
 @test "a new binary deployed as the README says (install, then SIGUSR2) under load: no failed request" {
-	bin=$BATS_TEST_TMPDIR/bin/saas-fcgi
-	install -D -m 0755 "$SAAS_FCGI_BIN" "$bin"
+	# Where the pool's user (RUN_AS_USER) may run it from.
+	bin=$(pool_dir)/saas-fcgi
+	install -m 0755 "$SAAS_FCGI_BIN" "$bin"
 	SAAS_FCGI_BIN=$bin front_start WORKERS=2
 	master=$APP_PID
 	old=$(exe_inode "$master")
@@ -92,8 +93,9 @@ runs_file() {
 }
 
 @test "a new binary that refuses to start (its --check fails) is not run; the old one keeps serving" {
-	bin=$BATS_TEST_TMPDIR/bin/saas-fcgi
-	install -D -m 0755 "$SAAS_FCGI_BIN" "$bin"
+	# Where the pool's user (RUN_AS_USER) may run it from.
+	bin=$(pool_dir)/saas-fcgi
+	install -m 0755 "$SAAS_FCGI_BIN" "$bin"
 	SAAS_FCGI_BIN=$bin front_start WORKERS=2
 	before=$(workers_of "$APP_PID")
 	printf '#!/bin/sh\necho "saas-fcgi: JWT_SECRET: must be at least 32 bytes" >&2\nexit 1\n' \

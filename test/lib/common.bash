@@ -368,8 +368,10 @@ pool_dir() {
 app_start() {
 	local bin=${SAAS_FCGI_BIN:-$REPO/${BUILD:-build}/saas-fcgi}
 	export APP_SAVED_FCGI_SOCKET=${APP_SAVED_FCGI_SOCKET:-$FCGI_SOCKET}
-	export APP_SOCKET=$STACK_DIR/run/app-$$.sock
-	rm -f "$APP_SOCKET"
+	# A directory of the pool's user: serving as RUN_AS_USER, it removes
+	# the socket itself at exit.
+	APP_SOCKET=$(pool_dir)/app.sock
+	export APP_SOCKET
 	# Detached from bats' descriptors, or bats would wait for it to exit.
 	(
 		close_fds
