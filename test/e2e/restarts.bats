@@ -10,14 +10,6 @@ load ../lib/common
 load ../lib/auth
 load ../lib/faults
 
-# A request that hangs fails its test in seconds, not in curl's default 30.
-export HTTP_TIMEOUT=10
-
-setup_file() {
-	lobby_token
-	export TOKEN
-}
-
 teardown() {
 	faults_teardown
 }

@@ -28,8 +28,18 @@
 #                    SECONDS, so a worker holds it that long; the answer goes
 #                    to OUT; SLOW_PID is the client
 #   timed CMD...     runs CMD, ELAPSED_MS its duration in milliseconds
+#
+# It also gives the suite its setup_file (one lobby user's TOKEN for every
+# test) and HTTP_TIMEOUT=10: a request that hangs fails its test in
+# seconds, not in curl's default 30.
 
 WRK_SCRIPT=$REPO/test/lib/wrk_status.lua
+export HTTP_TIMEOUT=10
+
+setup_file() {
+	lobby_token
+	export TOKEN
+}
 
 front_start() {
 	app_start "$@"
