@@ -44,7 +44,8 @@ RFC3339_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 JWT_RE='^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
 
 fresh_id() {
-	printf '%s%04d%05d' "$(date +%s%N | tail -c 7)" $((RANDOM % 10000)) "$RANDOM"
+	# The clock's last six digits (microseconds), two random numbers.
+	printf '%s%04d%05d' "${EPOCHREALTIME: -6}" $((RANDOM % 10000)) "$RANDOM"
 }
 
 new_email() {
@@ -84,9 +85,7 @@ register() {
 	fcgi POST /api/v1/auth/register "$payload"
 	USER_ID= TENANT_ID= JOB_ID=
 	if [[ $status_code == 202 ]]; then
-		USER_ID=$(json .user.id)
-		TENANT_ID=$(json .tenant.id)
-		JOB_ID=$(json .job_id)
+		_auth_fields '.user.id, .tenant.id, .job_id' USER_ID TENANT_ID JOB_ID
 	fi
 }
 
@@ -102,11 +101,24 @@ login() {
 		fcgi POST /api/v1/auth/login "$payload"
 	fi
 	if [[ $status_code == 200 ]]; then
-		ACCESS=$(json .access_token)
-		REFRESH=$(json .refresh_token)
+		_auth_fields '.access_token, .refresh_token' ACCESS REFRESH
 		remember_secret "$ACCESS"
 		remember_secret "$REFRESH"
 	fi
+}
+
+# _auth_fields JQ NAME...: one jq -r JQ on $body, its lines into the NAMEs
+# in turn (one jq for what json would take one each); fails as json would.
+_auth_fields() {
+	local expr=$1 out
+	shift
+	out=$(json "$expr") || return
+	local -a lines
+	mapfile -t lines <<<"$out"
+	local i=0 name
+	for name in "$@"; do
+		printf -v "$name" '%s' "${lines[i++]:-}"
+	done
 }
 
 new_user() {
@@ -136,8 +148,7 @@ me() {
 refresh() {
 	fcgi POST /api/v1/auth/refresh "$(jq -nc --arg r "$1" '{refresh_token: $r}')"
 	if [[ $status_code == 200 ]]; then
-		ACCESS=$(json .access_token)
-		REFRESH=$(json .refresh_token)
+		_auth_fields '.access_token, .refresh_token' ACCESS REFRESH
 		remember_secret "$ACCESS"
 		remember_secret "$REFRESH"
 	fi
