@@ -30,6 +30,10 @@
 #   bcrypt PASSWORD / sha512crypt PASSWORD / yescrypt PASSWORD
 #                             legacy crypt(3) hashes, made by perl's crypt()
 #                             (libxcrypt on Debian)
+#   argon2_defaults_start [NAME=VALUE...]
+#                             app_start with saas-fcgi's default Argon2id
+#                             parameters (test/run gives the stack cheap ones);
+#                             app_stop in the test's teardown
 #   now_ns                    nanoseconds since the epoch
 #   median FILE               median of the numbers in FILE, one a line
 #
@@ -229,6 +233,16 @@ sha512crypt() {
 
 yescrypt() {
 	PW=$1 perl -e 'print crypt($ENV{PW}, q($y$j9T$) . "abcdefghijklmnop")'
+}
+
+argon2_defaults_start() {
+	local saved=() name
+	for name in ARGON2_MEMORY_KIB ARGON2_ITERATIONS ARGON2_PARALLELISM; do
+		[[ ! -v $name ]] || saved+=("$name=${!name}")
+		unset "$name"
+	done
+	app_start "$@" || return
+	((${#saved[@]} == 0)) || export "${saved[@]}"
 }
 
 now_ns() {
