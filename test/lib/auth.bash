@@ -77,15 +77,32 @@ jstr() {
 	jq -Rn --arg s "$1" '$s'
 }
 
+# _auth_jstr VAR TEXT: VAR becomes the JSON text of TEXT, as jq -c writes
+# it: in the shell when TEXT is printable ASCII (quote and backslash
+# escaped), else by jq (control characters, non-ASCII, invalid UTF-8).
+_auth_jstr() {
+	local LC_ALL=C t=$2
+	if [[ $t == *[!\ -~]* ]]; then
+		printf -v "$1" '%s' "$(jq -nc --arg s "$t" '$s')"
+	else
+		t=${t//\\/\\\\}
+		printf -v "$1" '"%s"' "${t//\"/\\\"}"
+	fi
+}
+
 register() {
 	local payload
 	EMAIL=$1
 	PASSWORD=${2:-$(new_password)}
 	SLUG=${3-$(new_slug)}	# given as "", the slug is ""
 	remember_secret "$PASSWORD"
-	payload=$(jq -nc --arg e "$EMAIL" --arg p "$PASSWORD" --arg s "$SLUG" \
-		--arg f "${4:-Test User}" --arg n "${5:-Tenant $SLUG}" \
-		'{email: $e, password: $p, full_name: $f, tenant_name: $n, tenant_slug: $s}')
+	local e p s f n
+	_auth_jstr e "$EMAIL"
+	_auth_jstr p "$PASSWORD"
+	_auth_jstr s "$SLUG"
+	_auth_jstr f "${4:-Test User}"
+	_auth_jstr n "${5:-Tenant $SLUG}"
+	payload="{\"email\":$e,\"password\":$p,\"full_name\":$f,\"tenant_name\":$n,\"tenant_slug\":$s}"
 	fcgi POST /api/v1/auth/register "$payload"
 	USER_ID= TENANT_ID= JOB_ID=
 	if [[ $status_code == 202 ]]; then
@@ -97,7 +114,10 @@ login() {
 	local payload
 	# Wrong passwords too: a log of failed logins must not hold them either.
 	remember_secret "$2"
-	payload=$(jq -nc --arg e "$1" --arg p "$2" '{email: $e, password: $p}')
+	local e p
+	_auth_jstr e "$1"
+	_auth_jstr p "$2"
+	payload="{\"email\":$e,\"password\":$p}"
 	ACCESS= REFRESH=
 	if [[ -n ${3:-} ]]; then
 		HTTP_X_TENANT_SLUG=$3 fcgi POST /api/v1/auth/login "$payload"
