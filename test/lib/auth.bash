@@ -170,7 +170,9 @@ me() {
 }
 
 refresh() {
-	fcgi POST /api/v1/auth/refresh "$(jq -nc --arg r "$1" '{refresh_token: $r}')"
+	local r
+	_auth_jstr r "$1"
+	fcgi POST /api/v1/auth/refresh "{\"refresh_token\":$r}"
 	if [[ $status_code == 200 ]]; then
 		_auth_fields '.access_token, .refresh_token' ACCESS REFRESH
 		remember_secret "$ACCESS"
