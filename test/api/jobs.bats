@@ -72,9 +72,18 @@ step_done() {
 # message sent twice shows twice (MAIL_DIR would overwrite it).
 mail_catcher() {
 	mkdir -p "$TMP/sent"
+	# Each message into a file of its own, never overwritten: the shell's
+	# noclobber makes the file as mktemp would (O_EXCL), under the pid and
+	# the first free number, and cat is the one process it starts.
 	cat >"$TMP/deliver" <<-EOF
 		#!/bin/sh
-		cat >"\$(mktemp "$TMP/sent/m.XXXXXXXX")"
+		set -C
+		n=0
+		until { true >"$TMP/sent/m.\$\$.\$n"; } 2>/dev/null; do
+			n=\$((n + 1))
+			[ \$n -lt 1000 ] || exit 1
+		done
+		exec cat >>"$TMP/sent/m.\$\$.\$n"
 	EOF
 	chmod +x "$TMP/deliver"
 }

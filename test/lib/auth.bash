@@ -30,6 +30,10 @@
 #   bcrypt PASSWORD / sha512crypt PASSWORD / yescrypt PASSWORD
 #                             legacy crypt(3) hashes, made by perl's crypt()
 #                             (libxcrypt on Debian)
+#   argon2_defaults_start [NAME=VALUE...]
+#                             app_start with saas-fcgi's default Argon2id
+#                             parameters (test/run gives the stack cheap ones);
+#                             app_stop in the test's teardown
 #   now_ns                    nanoseconds since the epoch
 #   median FILE               median of the numbers in FILE, one a line
 #
@@ -44,7 +48,8 @@ RFC3339_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 JWT_RE='^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
 
 fresh_id() {
-	printf '%s%04d%05d' "$(date +%s%N | tail -c 7)" $((RANDOM % 10000)) "$RANDOM"
+	# The clock's last six digits (microseconds), two random numbers.
+	printf '%s%04d%05d' "${EPOCHREALTIME: -6}" $((RANDOM % 10000)) "$RANDOM"
 }
 
 new_email() {
@@ -72,21 +77,36 @@ jstr() {
 	jq -Rn --arg s "$1" '$s'
 }
 
+# _auth_jstr VAR TEXT: VAR becomes the JSON text of TEXT, as jq -c writes
+# it: in the shell when TEXT is printable ASCII (quote and backslash
+# escaped), else by jq (control characters, non-ASCII, invalid UTF-8).
+_auth_jstr() {
+	local LC_ALL=C t=$2
+	if [[ $t == *[!\ -~]* ]]; then
+		printf -v "$1" '%s' "$(jq -nc --arg s "$t" '$s')"
+	else
+		t=${t//\\/\\\\}
+		printf -v "$1" '"%s"' "${t//\"/\\\"}"
+	fi
+}
+
 register() {
 	local payload
 	EMAIL=$1
 	PASSWORD=${2:-$(new_password)}
 	SLUG=${3-$(new_slug)}	# given as "", the slug is ""
 	remember_secret "$PASSWORD"
-	payload=$(jq -nc --arg e "$EMAIL" --arg p "$PASSWORD" --arg s "$SLUG" \
-		--arg f "${4:-Test User}" --arg n "${5:-Tenant $SLUG}" \
-		'{email: $e, password: $p, full_name: $f, tenant_name: $n, tenant_slug: $s}')
+	local e p s f n
+	_auth_jstr e "$EMAIL"
+	_auth_jstr p "$PASSWORD"
+	_auth_jstr s "$SLUG"
+	_auth_jstr f "${4:-Test User}"
+	_auth_jstr n "${5:-Tenant $SLUG}"
+	payload="{\"email\":$e,\"password\":$p,\"full_name\":$f,\"tenant_name\":$n,\"tenant_slug\":$s}"
 	fcgi POST /api/v1/auth/register "$payload"
 	USER_ID= TENANT_ID= JOB_ID=
 	if [[ $status_code == 202 ]]; then
-		USER_ID=$(json .user.id)
-		TENANT_ID=$(json .tenant.id)
-		JOB_ID=$(json .job_id)
+		_auth_fields '.user.id, .tenant.id, .job_id' USER_ID TENANT_ID JOB_ID
 	fi
 }
 
@@ -94,7 +114,10 @@ login() {
 	local payload
 	# Wrong passwords too: a log of failed logins must not hold them either.
 	remember_secret "$2"
-	payload=$(jq -nc --arg e "$1" --arg p "$2" '{email: $e, password: $p}')
+	local e p
+	_auth_jstr e "$1"
+	_auth_jstr p "$2"
+	payload="{\"email\":$e,\"password\":$p}"
 	ACCESS= REFRESH=
 	if [[ -n ${3:-} ]]; then
 		HTTP_X_TENANT_SLUG=$3 fcgi POST /api/v1/auth/login "$payload"
@@ -102,11 +125,24 @@ login() {
 		fcgi POST /api/v1/auth/login "$payload"
 	fi
 	if [[ $status_code == 200 ]]; then
-		ACCESS=$(json .access_token)
-		REFRESH=$(json .refresh_token)
+		_auth_fields '.access_token, .refresh_token' ACCESS REFRESH
 		remember_secret "$ACCESS"
 		remember_secret "$REFRESH"
 	fi
+}
+
+# _auth_fields JQ NAME...: one jq -r JQ on $body, its lines into the NAMEs
+# in turn (one jq for what json would take one each); fails as json would.
+_auth_fields() {
+	local expr=$1 out
+	shift
+	out=$(json "$expr") || return
+	local -a lines
+	mapfile -t lines <<<"$out"
+	local i=0 name
+	for name in "$@"; do
+		printf -v "$name" '%s' "${lines[i++]:-}"
+	done
 }
 
 new_user() {
@@ -134,10 +170,11 @@ me() {
 }
 
 refresh() {
-	fcgi POST /api/v1/auth/refresh "$(jq -nc --arg r "$1" '{refresh_token: $r}')"
+	local r
+	_auth_jstr r "$1"
+	fcgi POST /api/v1/auth/refresh "{\"refresh_token\":$r}"
 	if [[ $status_code == 200 ]]; then
-		ACCESS=$(json .access_token)
-		REFRESH=$(json .refresh_token)
+		_auth_fields '.access_token, .refresh_token' ACCESS REFRESH
 		remember_secret "$ACCESS"
 		remember_secret "$REFRESH"
 	fi
@@ -218,6 +255,16 @@ sha512crypt() {
 
 yescrypt() {
 	PW=$1 perl -e 'print crypt($ENV{PW}, q($y$j9T$) . "abcdefghijklmnop")'
+}
+
+argon2_defaults_start() {
+	local saved=() name
+	for name in ARGON2_MEMORY_KIB ARGON2_ITERATIONS ARGON2_PARALLELISM; do
+		[[ ! -v $name ]] || saved+=("$name=${!name}")
+		unset "$name"
+	done
+	app_start "$@" || return
+	((${#saved[@]} == 0)) || export "${saved[@]}"
 }
 
 now_ns() {

@@ -41,10 +41,26 @@
 # whatever CONTENT_LENGTH says, and ends the body early if input ends early.
 # It exits non-zero (2) when it cannot connect.
 
+# bats loads this file again for every test, and the load.bash of
+# bats-support and bats-assert run dirname once for each of their files:
+# a process each, some twenty a test. While they load, dirname is a function.
+dirname() {
+	local p=${1:-.}
+	while [[ $p == ?*/ ]]; do p=${p%/}; done
+	if [[ $p == */* ]]; then
+		p=${p%/*}
+		while [[ $p == ?*/ ]]; do p=${p%/}; done
+		p=${p:-/}
+	elif [[ $p != / ]]; then
+		p=.
+	fi
+	printf '%s\n' "$p"
+}
 bats_load_library bats-support
 bats_load_library bats-assert
+unset -f dirname
 
-_common_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+_common_repo=$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)
 if [[ -z ${FCGI_SOCKET:-} && -r ${STACK_DIR:-$_common_repo/var}/env ]]; then
 	# shellcheck disable=SC1090,SC1091
 	source "${STACK_DIR:-$_common_repo/var}/env"
@@ -57,11 +73,54 @@ _FCGI_PASS_RE='^(HTTP_[A-Z0-9_]+|TENANT_SLUG|CONTENT_TYPE|CONTENT_LENGTH|REMOTE_
 
 # A private scratch file for one request.
 _common_tmp() {
+	local f
+	_common_tmpvar f
+	printf '%s\n' "$f"
+}
+
+# _common_tmpvar VAR: sets VAR to a new private scratch file, without a
+# process: bats' directories are the test's own, so the shell's pid and a
+# counter make the name unique; elsewhere mktemp does it.
+_common_tmp_n=0
+_common_tmpvar() {
 	local d
-	for d in "${BATS_TEST_TMPDIR:-}" "${BATS_FILE_TMPDIR:-}" "${BATS_RUN_TMPDIR:-}" /tmp; do
-		[[ -n $d && -d $d ]] && break
+	for d in "${BATS_TEST_TMPDIR:-}" "${BATS_FILE_TMPDIR:-}" "${BATS_RUN_TMPDIR:-}"; do
+		if [[ -n $d && -d $d ]]; then
+			((++_common_tmp_n))
+			printf -v "$1" '%s/req.%s.%s' "$d" "$BASHPID" "$_common_tmp_n"
+			: >"${!1}"
+			return
+		fi
 	done
-	mktemp "$d/req.XXXXXX"
+	printf -v "$1" '%s' "$(mktemp /tmp/req.XXXXXX)"
+}
+
+# _common_bytes TEXT: sets _common_n to the length of TEXT in bytes.
+_common_bytes() {
+	local LC_ALL=C
+	_common_n=${#1}
+}
+
+# _common_slurp VAR FILE: VAR is FILE's text without its trailing newlines,
+# as VAR=$(cat FILE) has it, without a process.
+_common_slurp() {
+	local _t=
+	IFS= read -r -d '' _t <"$2" || true
+	while [[ $_t == *$'\n' ]]; do _t=${_t%$'\n'}; done
+	printf -v "$1" '%s' "$_t"
+}
+
+# The names of the exported variables a caller may pass as parameters
+# (compgen -e, filtered by _FCGI_PASS_RE, without a subshell): sets _common_names.
+_common_pass_names() {
+	local name
+	_common_names=()
+	for name in ${!HTTP_*} TENANT_SLUG CONTENT_TYPE CONTENT_LENGTH REMOTE_ADDR REMOTE_PORT \
+		SERVER_NAME SERVER_PORT SERVER_PROTOCOL HTTPS QUERY_STRING DOCUMENT_URI REQUEST_URI \
+		SCRIPT_NAME; do
+		[[ -v $name && ${!name@a} == *x* && $name =~ $_FCGI_PASS_RE ]] && _common_names+=("$name")
+	done
+	return 0
 }
 
 _common_trace() {
@@ -93,18 +152,21 @@ fcgi() {
 	if (($# >= 3)); then
 		if [[ $3 == @* ]]; then
 			in=${3#@}
+			_common_n=$(stat -c %s "$in")
 		else
-			in=$(_common_tmp)
+			_common_tmpvar in
 			printf '%s' "$3" >"$in"
+			_common_bytes "$3"
 		fi
-		params+=(CONTENT_TYPE=application/json CONTENT_LENGTH="$(stat -c %s "$in")")
+		params+=(CONTENT_TYPE=application/json CONTENT_LENGTH="$_common_n")
 	fi
-	while IFS= read -r name; do
-		[[ $name =~ $_FCGI_PASS_RE ]] && params+=("$name=${!name}")
-	done < <(compgen -e)
+	_common_pass_names
+	for name in "${_common_names[@]}"; do
+		params+=("$name=${!name}")
+	done
 
-	out=$(_common_tmp)
-	err=$(_common_tmp)
+	_common_tmpvar out
+	_common_tmpvar err
 	rc=0
 	env -i "${params[@]}" cgi-fcgi -bind -connect "${FCGI_SOCKET:?no FCGI_SOCKET: is the stack up?}" \
 		<"$in" >"$out" 2>"$err" || rc=$?
@@ -112,12 +174,32 @@ fcgi() {
 		echo "fcgi: cgi-fcgi failed ($rc): $(cat "$err")" >&2
 		return 1
 	fi
-	# The header block ends at the first empty line (CRLF or LF).
-	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$out")
-	body=$(awk 'seen { print; next } { sub(/\r$/, "") } /^$/ { seen = 1 }' "$out")
-	status_code=$(sed -n 's/^[Ss][Tt][Aa][Tt][Uu][Ss]: *\([0-9][0-9][0-9]\).*/\1/p' <<<"$headers" | head -n 1)
-	status_code=${status_code:-200}
+	_common_cgi_response "$out"
 	_common_trace "$method" "$target"
+}
+
+# _common_cgi_response FILE: headers, body and status_code from a CGI
+# response. The header block ends at the first empty line (CRLF or LF);
+# header lines lose their CR; the body keeps its bytes but its trailing
+# newlines. (In the shell alone: these run for every request.)
+_common_cgi_response() {
+	local line rest= blank=0 re='^[Ss][Tt][Aa][Tt][Uu][Ss]: *([0-9][0-9][0-9])'
+	headers= body= status_code=
+	{
+		while IFS= read -r line || [[ -n $line ]]; do
+			line=${line%$'\r'}
+			if [[ -z $line ]]; then
+				blank=1
+				break
+			fi
+			headers+=${headers:+$'\n'}$line
+			[[ -n $status_code || ! $line =~ $re ]] || status_code=${BASH_REMATCH[1]}
+		done
+		((blank == 0)) || IFS= read -r -d '' rest || true
+	} <"$1"
+	while [[ $rest == *$'\n' ]]; do rest=${rest%$'\n'}; done
+	body=$rest
+	status_code=${status_code:-200}
 }
 
 # fcgi under SAAS_TRANSPORT=nginx: the same request through the stack's nginx
@@ -150,13 +232,13 @@ _fcgi_nginx() {
 		if [[ $3 == @* ]]; then
 			in=${3#@}
 		else
-			in=$(_common_tmp)
+			_common_tmpvar in
 			printf '%s' "$3" >"$in"
 		fi
 		ctype=application/json send_ctype=1
 	fi
-	while IFS= read -r name; do
-		[[ $name =~ $_FCGI_PASS_RE ]] || continue
+	_common_pass_names
+	for name in "${_common_names[@]}"; do
 		value=${!name}
 		case $name in
 		HTTP_PROXY | HTTP_CONTENT_TYPE | HTTP_CONTENT_LENGTH | HTTP_TRANSFER_ENCODING | HTTP_CONNECTION)
@@ -220,7 +302,7 @@ _fcgi_nginx() {
 			return 1
 			;;
 		esac
-	done < <(compgen -e)
+	done
 	if [[ -n $slug ]]; then
 		if [[ -n $host ]]; then
 			_fcgi_refuse "both TENANT_SLUG and HTTP_HOST: the slug travels as the host"
@@ -238,18 +320,33 @@ _fcgi_nginx() {
 	[[ -z $in ]] || args+=(--data-binary "@$in")
 	if [[ $method == HEAD ]]; then args+=(--head); else args+=(-X "$method"); fi
 
-	hdr=$(_common_tmp)
-	out=$(_common_tmp)
+	_common_tmpvar hdr
+	_common_tmpvar out
 	status_code=$(curl "${args[@]}" -D "$hdr" -o "$out" -w '%{http_code}' \
 		"${BASE_URL:?no BASE_URL: is the stack up?}$target") || {
 		echo "fcgi: curl failed on $method $BASE_URL$target" >&2
 		return 1
 	}
-	headers=$(awk '{ sub(/\r$/, "") } /^HTTP\// { n = 0; next } $0 != "" { h[n++] = $0 }
-		END { for (i = 0; i < n; i++) print h[i] }' "$hdr")
+	_common_http_headers "$hdr" 0
 	# curl --head writes the headers to -o as well: a HEAD answer has no body.
-	if [[ $method == HEAD ]]; then body=; else body=$(cat "$out"); fi
+	if [[ $method == HEAD ]]; then body=; else _common_slurp body "$out"; fi
 	_common_trace "$method" "$target"
+}
+
+# _common_http_headers FILE WITH_STATUS: headers from curl -D's FILE: the
+# lines of the last response (it writes each, a "100 Continue" first), CRs
+# stripped, empty lines left out; its status line too when WITH_STATUS is 1.
+_common_http_headers() {
+	local line
+	headers=
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%$'\r'}
+		if [[ $line == HTTP/* ]]; then
+			headers=
+			(($2)) || continue
+		fi
+		[[ -z $line ]] || headers+=${headers:+$'\n'}$line
+	done <"$1"
 }
 
 _fcgi_refuse() {
@@ -264,8 +361,8 @@ http() {
 	shift 2
 	url=$target
 	[[ $url == http://* || $url == https://* ]] || url=${BASE_URL:?no BASE_URL: is the stack up?}$target
-	hdr=$(_common_tmp)
-	out=$(_common_tmp)
+	_common_tmpvar hdr
+	_common_tmpvar out
 	local args=(-sS -D "$hdr" -o "$out" -w '%{http_code}' --max-time "${HTTP_TIMEOUT:-30}")
 	if [[ $method == HEAD ]]; then args+=(--head); else args+=(-X "$method"); fi
 	status_code=$(curl "${args[@]}" "$@" "$url") || {
@@ -273,10 +370,9 @@ http() {
 		return 1
 	}
 	# -D writes every response (a "100 Continue" first): keep the last.
-	headers=$(awk '{ sub(/\r$/, "") } /^HTTP\// { n = 0 } $0 != "" { h[n++] = $0 }
-		END { for (i = 0; i < n; i++) print h[i] }' "$hdr")
+	_common_http_headers "$hdr" 1
 	# curl --head writes the headers to -o as well: a HEAD answer has no body.
-	if [[ $method == HEAD ]]; then body=; else body=$(cat "$out"); fi
+	if [[ $method == HEAD ]]; then body=; else _common_slurp body "$out"; fi
 	_common_trace "$method" "$url"
 }
 
@@ -289,13 +385,17 @@ post_json() {
 
 # header NAME: the value of that response header (each, if repeated).
 header() {
-	awk -v name="$1" '
-		BEGIN { name = tolower(name) }
-		{ i = index($0, ":") }
-		i && tolower(substr($0, 1, i - 1)) == name {
-			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; found = 1
-		}
-		END { exit !found }' <<<"$headers"
+	local line value name=${1,,} found=1
+	while IFS= read -r line; do
+		[[ $line == *:* ]] || continue
+		value=${line%%:*}
+		[[ ${value,,} == "$name" ]] || continue
+		value=${line#*:}
+		value=${value#"${value%%[!$' \t']*}"}
+		printf '%s\n' "$value"
+		found=0
+	done <<<"$headers"
+	return "$found"
 }
 
 json() {

@@ -31,11 +31,21 @@ provision() {
 # The suites start from an empty tenant: the project provisioning seeds is
 # taken out again (test/api/jobs.bats checks the seed).
 ready_owner() {
+	local status
 	new_user tenant
-	provision "$TENANT_ID"
+	run_jobs
 	OWNER=$ACCESS OWNER_ID=$USER_ID OWNER_SLUG=$SLUG OWNER_TENANT=$TENANT_ID
 	OWNER_SCHEMA=tenant_${SLUG//-/_}
-	psql_owner "DELETE FROM $OWNER_SCHEMA.projects" >/dev/null
+	# provision's check and the seed's removal, in one psql.
+	status=$(psql_owner "SELECT status FROM public.tenants WHERE id = '$TENANT_ID'" \
+		-c "DELETE FROM $OWNER_SCHEMA.projects") || {
+		echo "ready_owner: tenant $TENANT_ID is not ready after the jobs ran${status:+ ($status)}" >&2
+		return 1
+	}
+	[[ $status == ready ]] || {
+		echo "ready_owner: tenant $TENANT_ID is not ready after the jobs ran ($status)" >&2
+		return 1
+	}
 }
 
 # Adds a member with ROLE to tenant OWNER_TENANT; sets MEMBER (a tenant token).
