@@ -148,7 +148,8 @@ ASK_PIDS=()
 
 # Waits for the requests under way (only those: bats has its own jobs).
 asked() {
-	((${#ASK_PIDS[@]} == 0)) || wait "${ASK_PIDS[@]}"
+	# An answer that was not recorded is verify's to count.
+	((${#ASK_PIDS[@]} == 0)) || wait "${ASK_PIDS[@]}" || true
 	ASK_PIDS=()
 }
 
@@ -215,7 +216,7 @@ _ask_nginx() {
 	fi
 	ASK_HEADERS=
 	ASK_STATUS=$(curl "${args[@]}" "$BASE_URL$path" 2>/dev/null) || ASK_STATUS=000
-	[[ -r $out.hdr ]] && IFS= read -r -d '' ASK_HEADERS <"$out.hdr"
+	[[ ! -r $out.hdr ]] || IFS= read -r -d '' ASK_HEADERS <"$out.hdr" || true
 	printf '\n' >>"$out.body"
 	return 0
 }
@@ -237,6 +238,7 @@ verify() {
 	local bad
 	asked
 	((ASKED > 0)) || fail "verify: nothing was asked"
+	[[ $(wc -l <"$BATCH/meta") == "$ASKED" ]] || fail "verify: $ASKED asked, $(wc -l <"$BATCH/meta") recorded"
 	bad=$(jq -rRn --rawfile meta "$BATCH/meta" --arg dir "$BATCH" --argjson slow "$SLOW_MS" '
 		(reduce inputs as $l ({}; .[input_filename] += $l + "\n")) as $bodies
 		| def envelope($rid):
@@ -734,15 +736,17 @@ expect_raw() {
 
 @test "through nginx: enormous, malformed and double lengths, long URIs and headers get a 4xx envelope" {
 	local long host='Host: localhost\r\nConnection: close\r\n'
-	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 99999999999999\r\n\r\n{}"
+	# nginx refuses these at the headers: a body it left unread could turn
+	# its close into a reset that loses the answer, so none is sent.
+	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 99999999999999\r\n\r\n"
 	expect_raw 413 PAYLOAD_TOO_LARGE
-	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}"
+	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n"
 	expect_raw 400 BAD_REQUEST
-	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: -1\r\n\r\n{}"
+	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: -1\r\n\r\n"
 	expect_raw 400 BAD_REQUEST
-	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"
+	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n"
 	expect_raw 400 BAD_REQUEST
-	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+	run raw "POST /api/v1/auth/forgot-password HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
 	expect_raw 400 BAD_REQUEST
 	run raw "garbage\r\n\r\n"
 	expect_raw 400 BAD_REQUEST
