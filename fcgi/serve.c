@@ -30,6 +30,20 @@ param(FCGX_Request *fr, struct arena *a, const char *name)
 	return v == NULL || *v == '\0' ? NULL : arena_strdup(a, v);
 }
 
+/*
+ * A header that reaches the database as text (the Host against custom
+ * domains, the User-Agent into the audit log): PostgreSQL refuses what is
+ * not UTF-8, so such a value counts as absent, as a Host that names no
+ * tenant and a client that gave no User-Agent.
+ */
+static const char *
+param_text(FCGX_Request *fr, struct arena *a, const char *name)
+{
+	const char *v = param(fr, a, name);
+
+	return v != NULL && utf8_is_valid(v, strlen(v)) ? v : NULL;
+}
+
 /* Keeps a well-formed incoming id, or makes a random UUID. */
 static void
 request_id(struct request *req, const char *incoming)
@@ -67,10 +81,10 @@ request_init(struct request *req, FCGX_Request *fr, struct arena *a)
 	req->authorization = param(fr, a, "HTTP_AUTHORIZATION");
 	req->tenant_param = param(fr, a, "TENANT_SLUG");
 	req->tenant_header = param(fr, a, "HTTP_X_TENANT_SLUG");
-	req->host = param(fr, a, "HTTP_HOST");
+	req->host = param_text(fr, a, "HTTP_HOST");
 	req->remote_addr = param(fr, a, "REMOTE_ADDR");
 	req->origin = param(fr, a, "HTTP_ORIGIN");
-	req->user_agent = param(fr, a, "HTTP_USER_AGENT");
+	req->user_agent = param_text(fr, a, "HTTP_USER_AGENT");
 	req->if_match = param(fr, a, "HTTP_IF_MATCH");
 	req->forwarded_for = param(fr, a, "HTTP_X_FORWARDED_FOR");
 	request_id(req, FCGX_GetParam("HTTP_X_REQUEST_ID", fr->envp));

@@ -80,9 +80,18 @@ static const char sql_jobs[] =
     " ORDER BY j.created_at DESC, j.id DESC LIMIT $1";
 /* clang-format on */
 
+/* A kind as the OpenAPI document bounds it: 1..100 bytes. */
+static int
+kind_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 100;
+}
+
 static const struct page_filter job_filters[] = {
     {"status", job_status_is_valid},
-    {"kind", NULL},
+    {"kind", kind_is_valid},
 };
 
 /* GET /admin/jobs?status&kind&limit&cursor: 200 every job, newest first; 422. */

@@ -40,7 +40,8 @@ json_body_parse(const char *buf, size_t len, long max_depth, json_t **out)
 	*out = NULL;
 	if (buf == NULL || len == 0)
 		return APP_ERR_INVALID_JSON;
-	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* Any JSON text: a scalar body is well-formed, and the field check calls it body:type. */
+	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (v == NULL)
 		return APP_ERR_INVALID_JSON;
 	if (depth(v, max_depth) > max_depth) {

@@ -11,7 +11,11 @@
 
 #include "err.h"
 
-/* Parses len bytes; *out is a new reference. APP_OK or APP_ERR_INVALID_JSON. */
+/*
+ * Parses len bytes of any JSON text (an object, or another value for
+ * json_fields_check to refuse); *out is a new reference. APP_OK or
+ * APP_ERR_INVALID_JSON.
+ */
 enum app_err json_body_parse(const char *buf, size_t len, long max_depth, json_t **out);
 
 enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN };

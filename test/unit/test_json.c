@@ -74,6 +74,24 @@ json_parse_accepts_object(void **state)
 	json_decref(v);
 }
 
+/* A scalar or an array is well-formed JSON: the field check, not the parser, refuses it. */
+static void
+json_parse_accepts_any_value(void **state)
+{
+	static const char *const good[] = {"[]", "\"text\"", "42", "null", "true"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json_t *v = NULL;
+
+		if (parse(good[i], &v) != APP_OK)
+			fail_msg("refused: %s", good[i]);
+		assert_non_null(v);
+		json_decref(v);
+	}
+}
+
 static void
 json_parse_uses_length_not_nul(void **state)
 {
@@ -500,6 +518,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(json_parse_accepts_object),
+	    cmocka_unit_test(json_parse_accepts_any_value),
 	    cmocka_unit_test(json_parse_uses_length_not_nul),
 	    cmocka_unit_test(json_parse_rejects_malformed),
 	    cmocka_unit_test(json_parse_rejects_empty_body),
