@@ -83,7 +83,7 @@ FUZZ_PKGS     = jansson libjwt libcrypto
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all $(WARN) -MMD -MP \
                 -Ilib $(shell pkg-config --cflags $(FUZZ_PKGS))
-FUZZ_LIB      = $(patsubst %,$(FUZZ_BUILD)/lib/%.o,arena config err etag form http json page \
+FUZZ_LIB      = $(patsubst %,$(FUZZ_BUILD)/lib/%.o,addr arena config err etag form http json page \
                 text token validate)
 FUZZERS       = $(patsubst test/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,$(wildcard test/fuzz/fuzz_*.c))
 

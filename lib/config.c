@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ratelimit.h"
+#include "addr.h"
 #include "validate.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024) /* bytes; a configuration is a page of text */
@@ -263,7 +263,7 @@ check(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "LOG_LEVEL: must be debug, info, warn or error");
 		return -1;
 	}
-	if (!ratelimit_list_is_valid(cfg->trusted_proxies)) {
+	if (!addr_list_is_valid(cfg->trusted_proxies)) {
 		snprintf(err, errlen, "TRUSTED_PROXIES: must list addresses or ADDR/BITS networks");
 		return -1;
 	}

@@ -12,7 +12,6 @@
 #include "err.h"
 
 struct app;
-struct arena;
 
 enum ratelimit_kind {
 	RATELIMIT_REQUEST,  /* every request, per address: RATE_LIMIT_PER_SECOND */
@@ -31,21 +30,5 @@ enum ratelimit_kind {
  */
 enum app_err ratelimit_hit(struct app *, enum ratelimit_kind, const char *addr,
     const char *email, long *retry_after);
-
-/*
- * The client's address: the peer (REMOTE_ADDR), or, when the peer is one of
- * the trusted proxies, the nearest hop of X-Forwarded-For that is not (read
- * from the right; a hop that is not an address stops the walk at the last
- * trusted one). NULL peer: NULL. The result is the peer, a hop copied into
- * the arena, or NULL.
- */
-const char *ratelimit_client(
-    struct arena *, const char *trusted, const char *peer, const char *forwarded_for);
-
-/* Whether addr (IPv4 or IPv6) is in list ("ADDR[/BITS], ..."): 1 or 0. */
-int ratelimit_addr_in(const char *list, const char *addr);
-
-/* Whether list is a valid TRUSTED_PROXIES value: 1 or 0. */
-int ratelimit_list_is_valid(const char *list);
 
 #endif
