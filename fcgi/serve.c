@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "addr.h"
 #include "arena.h"
 #include "db.h"
 #include "json.h"
@@ -204,7 +205,7 @@ serve(struct app *app, FCGX_Request *fr, struct arena *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	request_init(&req, fr, a);
-	req.remote_addr = ratelimit_client(
+	req.remote_addr = addr_client(
 	    a, app->cfg.trusted_proxies, req.remote_addr, req.forwarded_for);
 	memset(&resp, 0, sizeof(resp));
 	err = dispatch(app, &req, &resp, fr, &route);
