@@ -133,12 +133,15 @@ valgrind: deps
 # The API suites (SANITIZE_SUITES) against workers and a job runner built
 # with AddressSanitizer, LeakSanitizer and UBSan (build-san/): a worker
 # leaves by exit(), so LeakSanitizer looks at it then; test/run fails the
-# run on any report in the logs of saas-fcgi and saas-jobs.
-SANITIZE_SUITES ?= test/api
-SANITIZE_BUILD  ?= build-san
+# run on any report in the logs of saas-fcgi and saas-jobs. The API suites
+# run as one, slower than usual: SANITIZE_TIMEOUT bounds them.
+SANITIZE_SUITES  ?= test/api
+SANITIZE_BUILD   ?= build-san
+SANITIZE_TIMEOUT ?= 7200
 sanitize-test: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(SANITIZE_BUILD) all
-	@BUILD=$(SANITIZE_BUILD) ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:$(ASAN_OPTIONS) test/run $(SANITIZE_SUITES)
+	@BUILD=$(SANITIZE_BUILD) SUITE_TIMEOUT=$(SANITIZE_TIMEOUT) \
+	    ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:$(ASAN_OPTIONS) test/run $(SANITIZE_SUITES)
 
 # test/soak: SOAK_SECONDS at full speed through nginx on a stack of its own;
 # fails when a worker's RSS grows over 1 MiB after the warm-up, or its
