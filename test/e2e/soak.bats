@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The short soak of make test: test/soak on this stack for SOAK_SECONDS
+# The short soak of make test: test/soak on this stack for SOAK_TEST_SECONDS
 # (default 15, a 5 s warm-up) at full speed through nginx. make soak runs the
 # long one (60 s) on a stack of its own. Each test reads one verdict of the
 # same run; a failure shows every sample.
@@ -13,7 +13,7 @@ setup_file() {
 		echo skip >"$SOAK_OUT"
 		return 0
 	fi
-	SOAK_SECONDS=${SOAK_SECONDS:-15} SOAK_WARMUP=${SOAK_WARMUP:-5} \
+	SOAK_SECONDS=${SOAK_TEST_SECONDS:-15} SOAK_WARMUP=5 SOAK_INTERVAL=5 \
 		"$REPO/test/soak" --stack "$STACK_DIR" >"$SOAK_OUT" 2>&1 3>&- || true
 }
 
