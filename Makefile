@@ -6,6 +6,8 @@
 #   make bench       requests per second and latency through nginx (wrk)
 #   make SANITIZE=1  the same with AddressSanitizer and UBSan (into build-san/)
 #   make valgrind    the API suite with the workers under valgrind memcheck
+#   make sanitize-test  the whole API suite with AddressSanitizer, LeakSanitizer and UBSan
+#   make soak        the pool at full speed through nginx for SOAK_SECONDS: RSS and fds flat
 #   make fuzz        each libFuzzer harness for FUZZ_SECONDS (into build-fuzz/)
 #   make install     programs into $(PREFIX)/bin, configuration examples into $(SHAREDIR)
 
@@ -46,7 +48,7 @@ UNITS    = $(patsubst test/unit/test_%.c,$(BUILD)/test/unit_%,$(UNIT_SRC))
 TOOLS    = $(patsubst test/tools/%.c,$(BUILD)/test/%,$(wildcard test/tools/*.c))
 
 .SECONDARY:
-.PHONY: all deps test run bench valgrind install clean format fuzz fuzzers
+.PHONY: all deps test run bench valgrind sanitize-test soak install clean format fuzz fuzzers
 all: $(PROGRAMS) $(UNITS) $(TOOLS)
 
 # Quiet by default; make V=1 shows the commands.
@@ -130,10 +132,32 @@ bench: deps
 VALGRIND_SUITES ?= test/api/http.bats test/api/forgot_password.bats
 valgrind: deps
 	@$(MAKE) --no-print-directory all
-	@rm -f $(BUILD)/valgrind.*.log
-	@BUILD=$(BUILD) SAAS_FCGI_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes --log-file=$(CURDIR)/$(BUILD)/valgrind.%p.log" test/run $(VALGRIND_SUITES)
-	@if grep -l 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|Invalid \|uninitialised' $(BUILD)/valgrind.*.log 2>/dev/null; then \
+	@# The workers serve as RUN_AS_USER and write their own logs: a sticky 1777 directory.
+	@rm -rf $(BUILD)/valgrind && install -d -m 1777 $(BUILD)/valgrind
+	@BUILD=$(BUILD) SAAS_FCGI_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes --log-file=$(CURDIR)/$(BUILD)/valgrind/%p.log" test/run $(VALGRIND_SUITES)
+	@if grep -l 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|Invalid \|uninitialised' $(BUILD)/valgrind/*.log 2>/dev/null; then \
 		echo "valgrind found errors (logs above)"; exit 1; else echo "valgrind: clean"; fi
+
+# The API suites (SANITIZE_SUITES) against workers and a job runner built
+# with AddressSanitizer, LeakSanitizer and UBSan (build-san/): a worker
+# leaves by exit(), so LeakSanitizer looks at it then; test/run fails the
+# run on any report in the logs of saas-fcgi and saas-jobs. The API suites
+# run as one, slower than usual: SANITIZE_TIMEOUT bounds them.
+SANITIZE_SUITES  ?= test/api
+SANITIZE_BUILD   ?= build-san
+SANITIZE_TIMEOUT ?= 7200
+sanitize-test: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(SANITIZE_BUILD) all
+	@BUILD=$(SANITIZE_BUILD) SUITE_TIMEOUT=$(SANITIZE_TIMEOUT) \
+	    ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:$(ASAN_OPTIONS) test/run $(SANITIZE_SUITES)
+
+# test/soak: SOAK_SECONDS at full speed through nginx on a stack of its own;
+# fails when a worker's RSS grows over 1 MiB after the warm-up, or its
+# descriptors grow. make test runs a 15 s one (test/e2e/soak.bats).
+SOAK_SECONDS ?= 60
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) test/soak
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR)
