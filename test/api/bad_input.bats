@@ -169,14 +169,9 @@ _ask() {
 }
 
 _ask_fcgi() {
-	local method=$1 path=$2 file=$3 out=$4 doc=${2%%\?*} query='' raw='' size
-	[[ $path == *\?* ]] && query=${path#*\?}
-	local params=(
-		GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$method" REQUEST_URI="$path"
-		DOCUMENT_URI="$doc" SCRIPT_NAME="$doc" QUERY_STRING="$query"
-		SERVER_PROTOCOL=HTTP/1.1 SERVER_NAME=localhost SERVER_PORT=80
-		REMOTE_ADDR=127.0.0.1 REMOTE_PORT=40000
-	)
+	local method=$1 path=$2 file=$3 out=$4 raw='' size
+	cgi_params "$method" "$path"
+	local params=("${CGI_PARAMS[@]}")
 	[[ -z ${AUTH:-} ]] || params+=("HTTP_AUTHORIZATION=$AUTH")
 	[[ -z ${TENANT:-} ]] || params+=("HTTP_X_TENANT_SLUG=$TENANT")
 	[[ -z ${HOST:-} ]] || params+=("HTTP_HOST=$HOST")

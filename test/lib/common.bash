@@ -127,6 +127,20 @@ _common_trace() {
 	printf '> %s %s\n< %s %s\n' "$1" "$2" "$status_code" "${body:0:500}" >&2
 }
 
+# cgi_params METHOD TARGET: the CGI parameters of a request straight to the
+# pool, as a web server sends them for TARGET (path and query), into the
+# array CGI_PARAMS; add to it what the request carries besides.
+cgi_params() {
+	local doc=${2%%\?*} query=''
+	[[ $2 == *\?* ]] && query=${2#*\?}
+	CGI_PARAMS=(
+		GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$1" REQUEST_URI="$2"
+		DOCUMENT_URI="$doc" SCRIPT_NAME="$doc" QUERY_STRING="$query"
+		SERVER_PROTOCOL=HTTP/1.1 SERVER_NAME=localhost SERVER_PORT=80
+		REMOTE_ADDR=127.0.0.1 REMOTE_PORT=40000
+	)
+}
+
 # fcgi METHOD PATH [BODY]: BODY is the text itself, or @FILE. With a BODY,
 # CONTENT_TYPE defaults to application/json and CONTENT_LENGTH is its size.
 fcgi() {
@@ -141,14 +155,9 @@ fcgi() {
 		return 1
 		;;
 	esac
-	local method=$1 target=$2 doc=${2%%\?*} query='' in=/dev/null out err rc name
-	[[ $target == *\?* ]] && query=${target#*\?}
-	local params=(
-		GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$method" REQUEST_URI="$target"
-		DOCUMENT_URI="$doc" SCRIPT_NAME="$doc" QUERY_STRING="$query"
-		SERVER_PROTOCOL=HTTP/1.1 SERVER_NAME=localhost SERVER_PORT=80
-		REMOTE_ADDR=127.0.0.1 REMOTE_PORT=40000
-	)
+	local method=$1 target=$2 in=/dev/null out err rc name
+	cgi_params "$method" "$target"
+	local params=("${CGI_PARAMS[@]}")
 	if (($# >= 3)); then
 		if [[ $3 == @* ]]; then
 			in=${3#@}
