@@ -37,14 +37,21 @@ members_list(struct app *app, struct request *req, struct response *resp)
 }
 
 /*
- * The tenant row locked for the rest of the transaction, the target's role
- * and the number of owners: every membership change starts here.
+ * Every membership change starts by locking the tenant row for the rest of
+ * the transaction, then reads the roles in a statement of its own: under
+ * READ COMMITTED a statement sees the data as of its start, so roles read in
+ * the locking statement itself could predate a change that committed while
+ * it waited for the lock.
  */
-static const char sql_lock[] = "SELECT (SELECT role FROM public.user_tenant_membership"
-                               "   WHERE tenant_id = t.id AND user_id = $2),"
-                               " (SELECT count(*) FROM public.user_tenant_membership"
-                               "   WHERE tenant_id = t.id AND role = 'owner')"
-                               " FROM public.tenants t WHERE t.id = $1 FOR UPDATE";
+static const char sql_lock[] = "SELECT 1 FROM public.tenants WHERE id = $1 FOR UPDATE";
+
+/* The target's role, the caller's role and the number of owners. */
+static const char sql_roles[] = "SELECT (SELECT role FROM public.user_tenant_membership"
+                                "   WHERE tenant_id = $1 AND user_id = $2),"
+                                " (SELECT role FROM public.user_tenant_membership"
+                                "   WHERE tenant_id = $1 AND user_id = $3),"
+                                " (SELECT count(*) FROM public.user_tenant_membership"
+                                "   WHERE tenant_id = $1 AND role = 'owner')";
 
 static const char sql_set_role[] =
     "UPDATE public.user_tenant_membership m SET role = $3"
@@ -83,28 +90,36 @@ may_change(const char *caller, const char *from, const char *to)
 }
 
 /*
- * Locks the tenant, reads the target's role, and decides: 404 for a user
- * who is not a member (or no id at all), 403 when the caller may not make
- * this change, 409 LAST_OWNER when it would leave no owner. to is the new
- * role, or NULL for a removal; self allows leaving.
+ * Locks the tenant, reads the target's and the caller's roles, and decides:
+ * 404 for a user who is not a member (or no id at all), 403 when the caller
+ * may not make this change, 409 LAST_OWNER when it would leave no owner. to
+ * is the new role, or NULL for a removal; self allows leaving. The caller's
+ * role is the one read under the lock, not the one the request began with.
  */
 static enum app_err
 lock_and_check(struct app *app, struct request *req, const char *user_id, const char *to, int self,
     const char **role)
 {
-	const char *p[2] = {req->who->tenant_id, user_id};
+	const char *p[3] = {req->who->tenant_id, user_id, req->who->user_id};
+	const char *caller;
 	PGresult *res;
 	enum app_err err;
 
-	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_lock, 2, p}, &res)) !=
-	    APP_OK)
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_lock, 1, p}, &res)) !=
+	        APP_OK ||
+	    (err = db_query(app->db, req->arena, &(struct db_stmt){sql_roles, 3, p}, &res)) !=
+	        APP_OK)
 		return err;
 	if ((*role = db_value(res, 0, 0)) == NULL)
 		return APP_ERR_NOT_FOUND;
-	if (!self && (err = may_change(req->who->role, *role, to)) != APP_OK)
-		return err;
+	if (!self) {
+		if ((caller = db_value(res, 0, 1)) == NULL)
+			return APP_ERR_FORBIDDEN;
+		if ((err = may_change(caller, *role, to)) != APP_OK)
+			return err;
+	}
 	if (strcmp(*role, "owner") == 0 && (to == NULL || strcmp(to, "owner") != 0) &&
-	    strcmp(db_value(res, 0, 1), "1") == 0)
+	    strcmp(db_value(res, 0, 2), "1") == 0)
 		return APP_ERR_LAST_OWNER;
 	return APP_OK;
 }
@@ -113,7 +128,7 @@ static const struct field role_fields[] = {
     {"role", FIELD_STRING, 1, 1, 16, role_is_valid},
 };
 
-/* Runs the change that lock_target() allowed, and its audit entry; commits. */
+/* Runs the change that lock_and_check() allowed, and its audit entry; commits. */
 static enum app_err
 change(struct app *app, struct request *req, const struct db_stmt *st, size_t n, const char *action,
     const char *user_id, json_t *details, PGresult **res)
