@@ -6,7 +6,7 @@
 #   make bench       requests per second and latency through nginx (wrk)
 #   make SANITIZE=1  the same with AddressSanitizer and UBSan (into build-san/)
 #   make valgrind    the API suite with the workers under valgrind memcheck
-#   make sanitize-test  the whole API suite with AddressSanitizer, LeakSanitizer and UBSan
+#   make sanitize-test  the API suite under the sanitizers (as make test does), with whole traces
 #   make soak        the pool at full speed through nginx for SOAK_SECONDS: RSS and fds flat
 #   make fuzz        each libFuzzer harness for FUZZ_SECONDS (into build-fuzz/)
 #   make install     programs into $(PREFIX)/bin, configuration examples into $(SHAREDIR)
@@ -115,9 +115,14 @@ $(BUILD)/test/%: $(BUILD)/test/tools/%.o
 deps:
 	@scripts/install-deps
 
+# The suites (test/run) use three builds: the plain one, the sanitizer one
+# (SAN_BUILD: the API suites run against it, any report fails them) and the
+# fuzzers.
+SAN_BUILD ?= build-san
 test: deps
-	@$(MAKE) --no-print-directory all fuzzers
-	@BUILD=$(BUILD) test/run
+	@$(MAKE) --no-print-directory -j2 all fuzzers
+	@$(MAKE) --no-print-directory -j2 SANITIZE=1 BUILD=$(SAN_BUILD) all
+	@BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) test/run
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -139,10 +144,9 @@ valgrind: deps
 		echo "valgrind found errors (logs above)"; exit 1; else echo "valgrind: clean"; fi
 
 # The API suites (SANITIZE_SUITES) against workers and a job runner built
-# with AddressSanitizer, LeakSanitizer and UBSan (build-san/): a worker
-# leaves by exit(), so LeakSanitizer looks at it then; test/run fails the
-# run on any report in the logs of saas-fcgi and saas-jobs. The API suites
-# run as one, slower than usual: SANITIZE_TIMEOUT bounds them.
+# with AddressSanitizer, LeakSanitizer and UBSan (build-san/), as make test
+# runs them, but alone and with ASan's slow unwinding: whole stack traces
+# in the reports, several times slower (SANITIZE_TIMEOUT bounds a suite).
 SANITIZE_SUITES  ?= test/api
 SANITIZE_BUILD   ?= build-san
 SANITIZE_TIMEOUT ?= 7200
