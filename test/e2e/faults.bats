@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Faults under way, through nginx: PostgreSQL restarted under load,
 # memcached killed, stopped and restarted, a worker killed in the middle of
-# a request, a statement that outlives STATEMENT_TIMEOUT, and a client that
-# sends its body slowly. Each scenario names what may fail, how, and that
+# a request, a statement that outlives STATEMENT_TIMEOUT, the disk under a
+# table full, and a client that sends its body slowly. Each scenario names what may fail, how, and that
 # nothing fails once the fault is over. The load is wrk (test/lib/faults.bash
 # counts every answer by status); requests that must wait are held with a
 # table lock taken from psql, so no test-only endpoint exists.
@@ -14,6 +14,7 @@ load ../lib/faults
 teardown() {
 	[[ -z ${slow:-} ]] || exec {slow}<&-
 	faults_teardown
+	disk_free
 	[[ -z ${MC_PID:-} ]] || { kill -KILL "$MC_PID" 2>/dev/null; wait "$MC_PID" 2>/dev/null || true; }
 	# The stack's PostgreSQL is everybody's: never leave it stopped.
 	"$REPO/scripts/stack" pg-start >/dev/null 3>&-
@@ -21,6 +22,27 @@ teardown() {
 
 me_ok() {
 	http GET /api/v1/auth/me -H "Authorization: Bearer $TOKEN" && [[ $status_code == 200 ]]
+}
+
+# disk_small TABLE: TABLE moved to a tablespace of its own on a tmpfs of
+# 1 MiB (DISK, a mount point under STACK_DIR), where it soon cannot grow;
+# disk_free moves it back and takes the tablespace and the tmpfs away.
+disk_small() {
+	DISK=$STACK_DIR/disk-$$ DISK_TABLE=$1
+	mkdir -p "$DISK"
+	mount -t tmpfs -o "size=1m,mode=0700,uid=$(id -u postgres),gid=$(id -g postgres)" \
+	    saas-test-disk "$DISK" || skip "no tmpfs can be mounted here"
+	psql_super "CREATE TABLESPACE saas_test_disk LOCATION '$DISK'"
+	psql_super "ALTER TABLE $DISK_TABLE SET TABLESPACE saas_test_disk"
+}
+
+disk_free() {
+	[[ -n ${DISK:-} ]] || return 0
+	psql_super "ALTER TABLE $DISK_TABLE SET TABLESPACE pg_default" || true
+	psql_super "DROP TABLESPACE IF EXISTS saas_test_disk" || true
+	! mountpoint -q "$DISK" || umount "$DISK"
+	rmdir "$DISK"
+	unset DISK
 }
 
 @test "PostgreSQL restarted while the workers are idle: not one request fails afterwards" {
@@ -146,6 +168,40 @@ me_ok() {
 	# The same backend: the timeout cost the statement, not the connection.
 	assert_equal "$(LC_ALL=C comm -13 <(echo "$before") <(app_backends))" "$mine"
 	[ "$(grep -c 'database error 57014' "$STACK_DIR/log/app-$$.log")" -eq 2 ]
+}
+
+@test "the disk under a table full answers 503, and the worker's connection serves the next request once there is room" {
+	# POST /auth/forgot-password for a known address adds a row to
+	# public.email_tokens; the table moves to a disk of 1 MiB.
+	new_user
+	user_id=$(psql_owner "SELECT id FROM public.users WHERE email = '$EMAIL'")
+	disk_small public.email_tokens
+	before=$(app_backends)
+	front_start WORKERS=1
+	me_ok
+	mine=$(LC_ALL=C comm -13 <(echo "$before") <(app_backends))
+	assert_equal "$(wc -w <<<"$mine")" 1
+	# Rows the size of the request's fill the disk, so the request's row
+	# fits on no page and the table cannot grow.
+	run psql_super "INSERT INTO public.email_tokens (user_id, kind, token_hash, expires_at)
+	    SELECT '$user_id', 'reset_password', sha256(i::text::bytea), now()
+	    FROM generate_series(1, 1000000) i"
+	assert_failure
+	assert_output --partial 'No space left on device'
+	post_json /api/v1/auth/forgot-password "{\"email\":\"$EMAIL\"}"
+	assert_equal "$status_code" 503
+	assert_equal "$(json .error.code)" SERVICE_UNAVAILABLE
+	assert_equal "$(header Retry-After)" 5
+	refute_regex "$body" 'space|extend|pg_tblspc|53100'
+	# Room again: the table back on the stack's disk.
+	psql_super "ALTER TABLE public.email_tokens SET TABLESPACE pg_default"
+	post_json /api/v1/auth/forgot-password "{\"email\":\"$EMAIL\"}"
+	assert_equal "$status_code" 202
+	assert_equal "$(psql_owner "SELECT count(*) FROM public.email_tokens
+	    WHERE user_id = '$user_id' AND kind = 'reset_password'")" 1
+	# The same backend: the full disk cost the transaction, not the connection.
+	assert_equal "$(LC_ALL=C comm -13 <(echo "$before") <(app_backends))" "$mine"
+	[ "$(grep -c 'database error 53100' "$STACK_DIR/log/app-$$.log")" -eq 1 ]
 }
 
 @test "a client sending its body slowly holds nginx, not the only worker" {
