@@ -12,6 +12,7 @@
 #include "json.h"
 #include "list.h"
 #include "routes.h"
+#include "session.h"
 #include "validate.h"
 
 static const char sql_mine[] =
@@ -137,14 +138,22 @@ tenants_update(struct app *app, struct request *req, struct response *resp)
 	return response_json(req, resp, 200, tenant_json(res[0]));
 }
 
-/* Marks the tenant deleting and queues its deletion (backup, drop, deleted). */
+/*
+ * Marks a ready tenant deleting and queues its deletion (backup, drop,
+ * deleted). The status was ready when the request began; the UPDATE checks
+ * it again on the row as it is once locked, so a suspension that commits
+ * meanwhile wins.
+ */
 static const char sql_delete[] =
     "WITH t AS ("
     "  UPDATE public.tenants SET status = 'deleting', updated_at = now()"
-    "  WHERE id = $1 AND status NOT IN ('deleting', 'deleted') RETURNING id)"
+    "  WHERE id = $1 AND status = 'ready' RETURNING id)"
     " INSERT INTO public.jobs (kind, tenant_id, payload, idempotency_key, created_by)"
     " SELECT 'delete_tenant', id, jsonb_build_object('tenant_id', id), id::text, $2 FROM t"
     " RETURNING id";
+
+/* The status that refused the deletion: a statement of its own, so it sees the change. */
+static const char sql_status[] = "SELECT status FROM public.tenants WHERE id = $1";
 
 /* DELETE /tenants/current: 202 {job_id}, status deleting; 403 below owner. */
 enum app_err
@@ -152,17 +161,29 @@ tenants_delete(struct app *app, struct request *req, struct response *resp)
 {
 	const struct principal *who = req->who;
 	const char *p[2] = {who->tenant_id, who->user_id};
-	struct db_stmt st[2];
-	PGresult *res[2];
-	enum app_err err;
-
-	st[0] = (struct db_stmt){sql_delete, 2, p};
-	st[1] = audit_stmt(req,
+	struct db_stmt audit = audit_stmt(req,
 	    &(struct audit_entry){"tenant.delete", who->user_id, who->impersonator_id,
 	        who->tenant_id, "tenant", who->tenant_id, NULL});
-	if ((err = db_tx(app->db, req->arena, NULL, st, 2, res)) != APP_OK)
+	PGresult *res, *state;
+	enum app_err err;
+
+	if ((err = db_begin(app->db, req->arena, NULL)) != APP_OK)
 		return err;
-	if (PQntuples(res[0]) != 1)
-		return APP_ERR_TENANT_DELETED;
-	return response_json(req, resp, 202, json_pack("{s:s}", "job_id", db_value(res[0], 0, 0)));
+	if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_delete, 2, p}, &res)) !=
+	    APP_OK)
+		goto fail;
+	if (PQntuples(res) != 1) {
+		if ((err = db_query(app->db, req->arena, &(struct db_stmt){sql_status, 1, p},
+		         &state)) == APP_OK &&
+		    (err = session_tenant_state(db_value(state, 0, 0))) == APP_OK)
+			err = APP_ERR_CONFLICT;
+		goto fail;
+	}
+	if ((err = db_command(app->db, req->arena, &audit)) != APP_OK ||
+	    (err = db_commit(app->db)) != APP_OK)
+		goto fail;
+	return response_json(req, resp, 202, json_pack("{s:s}", "job_id", db_value(res, 0, 0)));
+fail:
+	db_rollback(app->db);
+	return err;
 }

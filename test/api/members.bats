@@ -83,40 +83,12 @@ role_of() {
 	assert_equal "$(role_of "$OWNER_ID")" member
 }
 
-# hold_tenant KEY: in the background, a transaction of the test's locks the
-# owner's tenant row and holds it until two other transactions wait on row
-# locks (at most about 5 s), so that concurrent requests meet at the lock
-# every time. KEY, an advisory lock taken once the row is locked, says when
-# it is held: wait_for 5 holding KEY.
-hold_tenant() {
-	(
-		close_fds
-		psql "$DATABASE_OWNER_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<-SQL
-			BEGIN;
-			SELECT 1 FROM public.tenants WHERE id = '$OWNER_TENANT' FOR UPDATE;
-			SELECT pg_advisory_xact_lock($1);
-			DO \$\$ BEGIN
-			  FOR i IN 1..500 LOOP
-			    EXIT WHEN (SELECT count(*) FROM pg_locks WHERE NOT granted
-			               AND locktype IN ('transactionid', 'tuple')) >= 2;
-			    PERFORM pg_sleep(0.01);
-			  END LOOP;
-			END \$\$;
-			COMMIT;
-		SQL
-	) &
-}
-
-holding() {
-	[[ $(psql_owner "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-	    AND objid = $1 AND granted") == 1 ]]
-}
-
 @test "two owners demoting each other at once leave one owner" {
 	ready_owner
 	add_member owner
 	first=$OWNER second=$MEMBER key=$((RANDOM * 32768 + RANDOM))
-	hold_tenant "$key"
+	# The tenant row held until both requests wait for it.
+	hold_rows "$key" 2 "SELECT 1 FROM public.tenants WHERE id = '$OWNER_TENANT' FOR UPDATE"
 	wait_for 5 holding "$key"
 	( as "$first" PATCH "/api/v1/members/$MEMBER_ID" '{"role":"member"}'; echo "$status_code" > "$BATS_TEST_TMPDIR/a" ) 3>&- &
 	( as "$second" PATCH "/api/v1/members/$OWNER_ID" '{"role":"member"}'; echo "$status_code" > "$BATS_TEST_TMPDIR/b" ) 3>&- &

@@ -174,3 +174,20 @@ load ../lib/tenancy
 	as "$OWNER" GET /api/v1/tenants/current
 	assert_equal "$status_code" 410
 }
+
+@test "a tenant suspended while the owner's delete waited for its row is not deleted: 403" {
+	ready_owner
+	key=$((RANDOM * 32768 + RANDOM))
+	# A superuser's suspension, holding the tenant row until the owner's
+	# DELETE (authenticated while the tenant was still ready) waits for it.
+	hold_rows "$key" 1 "UPDATE public.tenants SET status = 'suspended' WHERE id = '$OWNER_TENANT'"
+	wait_for 5 holding "$key"
+	as "$OWNER" DELETE /api/v1/tenants/current
+	wait
+	assert_equal "$status_code" 403
+	assert_equal "$(json .error.code)" TENANT_SUSPENDED
+	assert_equal "$(psql_owner "SELECT status FROM public.tenants WHERE id = '$OWNER_TENANT'")" suspended
+	assert_equal "$(psql_owner "SELECT count(*) FROM public.jobs
+	    WHERE kind = 'delete_tenant' AND tenant_id = '$OWNER_TENANT'")" 0
+	assert_equal "$(audit_count tenant.delete "$OWNER_ID")" 0
+}

@@ -11,12 +11,44 @@
 #                         tenant token), MEMBER_ID
 #   new_superuser         a new user made a superuser, with a lobby token:
 #                         SUPER, SUPER_ID
+#   hold_rows KEY WAITERS SQL
+#                         in the background, a transaction of the test's runs
+#                         SQL (which locks rows: FOR UPDATE, an UPDATE), then
+#                         commits once WAITERS other transactions wait on row
+#                         locks (at most about 5 s), so that concurrent
+#                         requests meet at those rows every time; KEY, an
+#                         advisory lock it takes after SQL, says when it
+#                         holds them: wait_for 5 holding KEY
 #   listed ID             how many items of the list in $body have that id
 #   page_through TOKEN PATH JQ PAGES LIMIT
 #                         the first PAGES pages of the paged list at PATH,
 #                         LIMIT items each, following next_cursor; each page
 #                         must be full and name a next one. PAGED: the JQ
 #                         values of the items, in order
+
+hold_rows() {
+	(
+		close_fds
+		psql "$DATABASE_OWNER_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<-SQL
+			BEGIN;
+			$3;
+			SELECT pg_advisory_xact_lock($1);
+			DO \$\$ BEGIN
+			  FOR i IN 1..500 LOOP
+			    EXIT WHEN (SELECT count(*) FROM pg_locks WHERE NOT granted
+			               AND locktype IN ('transactionid', 'tuple')) >= $2;
+			    PERFORM pg_sleep(0.01);
+			  END LOOP;
+			END \$\$;
+			COMMIT;
+		SQL
+	) &
+}
+
+holding() {
+	[[ $(psql_owner "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+	    AND objid = $1 AND granted") == 1 ]]
+}
 
 # Provisions a tenant the way the service does: saas-jobs runs its job.
 provision() {
