@@ -74,7 +74,7 @@ worker_main(struct app *app, int listen_fd, pid_t master)
 	app->db = db_new(app->cfg.database_url, "saas-fcgi", app->cfg.statement_timeout_ms,
 	    app->cfg.db_recycle_tenants);
 	db_set_error_counter(app->db, metrics_db_errors(app->metrics));
-	app->cache = cache_new(app->cfg.memcached_servers);
+	app->cache = cache_new(app->cfg.memcached_servers, app->cfg.memcached_timeout_ms);
 	arena = arena_new();
 	if (FCGX_InitRequest(&fr, listen_fd, 0) != 0)
 		_exit(1);

@@ -20,16 +20,14 @@ static const struct {
     /* Several servers: a key lives on one, chosen on a ring, so adding or
      * losing a server moves only its share of the keys. */
     {MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA},
-    /* A server that does not answer costs a request at most this much (ms). */
-    {MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 200},
-    {MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 200},
-    /* ... and is tried again a second later. */
+    /* A server that did not answer (within cache_new's timeout) is tried
+     * again a second later. */
     {MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1},
     {MEMCACHED_BEHAVIOR_TCP_NODELAY, 1},
 };
 
 struct cache *
-cache_new(const char *servers)
+cache_new(const char *servers, long timeout_ms)
 {
 	struct cache *c;
 	memcached_server_st *list;
@@ -43,6 +41,11 @@ cache_new(const char *servers)
 	rc = MEMCACHED_SUCCESS;
 	for (i = 0; i < sizeof(behaviors) / sizeof(behaviors[0]) && rc == MEMCACHED_SUCCESS; i++)
 		rc = memcached_behavior_set(c->memc, behaviors[i].what, behaviors[i].value);
+	if (rc == MEMCACHED_SUCCESS)
+		rc = memcached_behavior_set(
+		    c->memc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, (uint64_t)timeout_ms);
+	if (rc == MEMCACHED_SUCCESS)
+		rc = memcached_behavior_set(c->memc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, (uint64_t)timeout_ms);
 	if (rc == MEMCACHED_SUCCESS)
 		rc = memcached_server_push(c->memc, list);
 	memcached_server_list_free(list);

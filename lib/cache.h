@@ -8,8 +8,12 @@
 
 struct cache;
 
-/* A handle for a server list "host:port[,host:port...]"; NULL on a bad list. */
-struct cache *cache_new(const char *servers);
+/*
+ * A handle for a server list "host:port[,host:port...]"; a server that does
+ * not connect or answer within timeout_ms costs a call at most that long.
+ * NULL on a bad list.
+ */
+struct cache *cache_new(const char *servers, long timeout_ms);
 void cache_free(struct cache *);
 
 /* 0 when a server answers a round trip, -1 otherwise. */

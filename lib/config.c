@@ -43,6 +43,7 @@ static const struct key keys[] = {
     S("DATABASE_URL", database_url, "postgresql:///saas?user=saas_app", 1),
     S("DATABASE_OWNER_URL", database_owner_url, "postgresql:///saas?user=saas_owner", 1),
     S("MEMCACHED_SERVERS", memcached_servers, "127.0.0.1:11211", 1),
+    L("MEMCACHED_TIMEOUT_MS", memcached_timeout_ms, "200", 1, 60000),
     S("JWT_SECRET", jwt_secret, "", 32),
     S("JWT_ISSUER", jwt_issuer, "saas-fcgi", 1),
     S("JWT_AUDIENCE", jwt_audience, "saas-api", 1),

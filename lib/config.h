@@ -12,6 +12,7 @@ struct config {
 	char *database_url;       /* the application role */
 	char *database_owner_url; /* the owner role: jobs, scripts */
 	char *memcached_servers;
+	long memcached_timeout_ms;
 	char *jwt_secret;
 	char *jwt_issuer;
 	char *jwt_audience;
